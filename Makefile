@@ -1,0 +1,41 @@
+# Two commands on a fresh Debian 12 machine:
+#   make demo   installs what is missing, builds, runs the demo
+#   make test   installs what is missing, builds, runs every test
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build test test-asan demo bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build -j $(JOBS)
+
+test: build
+	@ctest --test-dir build --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+demo: build
+	@./build/examples/demo
+
+bench: build
+	@scripts/install-deps.sh --bench
+	@bench/run.sh
+
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	@rm -rf build build-*

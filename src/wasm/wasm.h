@@ -274,7 +274,9 @@ typedef struct wa_extern {
  * out of bounds or start trapped; segments applied before the failing one stay applied
  * to imported tables/memories, as in 2.0); WA_ERR_LIMIT; WA_ERR_NOMEM.
  * Returns owned *out: free with wa_instance_destroy. The instance borrows the module and
- * every import: they must outlive it.
+ * every import: they must outlive it. On WA_ERR_TRAP *out is set too (owned): the failed
+ * instance's functions may already be stored in imported tables, so it must live as long
+ * as they do; on any other error *out is NULL.
  */
 wa_status wa_instance_create(const wa_module *m, const wa_extern *imports, uint32_t import_count,
                              wa_thread *th, wa_instance **out, wa_error *err);

@@ -263,6 +263,14 @@ struct wa_module {
 
     /* Filled by compile.c / instance.c (opaque here): */
     void *compiled; /* engine-private compile results shared by all instances */
+
+    /* Owned by decode.c: */
+    void *arena;                    /* every array above lives in these chunks */
+    const wa_export_decl **exports_sorted; /* by name (length, then bytes): lookups */
+    size_t code_bytes;              /* code section size */
+    /* decode failed (malformed) after a complete code section: the bodies may hold an
+       earlier error, which the reference decoder would report first */
+    bool malformed_after_code;
 };
 
 /*
@@ -279,6 +287,10 @@ wa_status wa__decode(wa_module *m, const uint8_t *bytes, size_t len, wa_error *e
 
 /* Frees everything decode and compile allocated (not m itself). */
 void wa__module_free_parts(wa_module *m);
+/* Frees what wa__decode allocated (the arena and the byte copy); safe on partial results. */
+void wa__decode_free(wa_module *m);
+/* module.c: the export named name (length-counted), or NULL. O(log n). */
+const wa_export_decl *wa__module_find_export(const wa_module *m, const char *name, size_t len);
 
 /*
  * compile.c: validates and compiles every defined function body of a decoded module
@@ -287,6 +299,72 @@ void wa__module_free_parts(wa_module *m);
  * index and code offset in err.
  */
 wa_status wa__compile(wa_module *m, wa_error *err);
+/* Frees what wa__compile allocated (funcs[i].code, m->compiled); safe on partial results. */
+void wa__compile_free(wa_module *m);
+
+/* ---- internal code (compile.c writes it, interp.c runs it) ---- */
+
+/* Internal opcodes, one per line of ops.def. */
+typedef enum wa_op {
+#define OP_DEF(name, layout) WA_OP_##name,
+#include "ops.def"
+#undef OP_DEF
+    WA_OP_COUNT
+} wa_op;
+
+/* Instruction lengths in 32-bit units (code word included) by operand layout. */
+enum {
+    WA_LAYOUT_N = 1,
+    WA_LAYOUT_D = 2,
+    WA_LAYOUT_A = 2,
+    WA_LAYOUT_I = 2,
+    WA_LAYOUT_T = 2,
+    WA_LAYOUT_D_A = 3,
+    WA_LAYOUT_D_I = 3,
+    WA_LAYOUT_A_I = 3,
+    WA_LAYOUT_I_I = 3,
+    WA_LAYOUT_A_T = 3,
+    WA_LAYOUT_D_L = 4,
+    WA_LAYOUT_D_A_B = 4,
+    WA_LAYOUT_D_A_I = 4,
+    WA_LAYOUT_D_A_O = 4,
+    WA_LAYOUT_A_B_O = 4,
+    WA_LAYOUT_A_B_T = 4,
+    WA_LAYOUT_A_I_T = 4,
+    WA_LAYOUT_A_B_C = 4,
+    WA_LAYOUT_A_B_I = 4,
+    WA_LAYOUT_D_A_B_C = 5,
+    WA_LAYOUT_D_A_B_I = 5,
+    WA_LAYOUT_A_B_C_I = 5,
+    WA_LAYOUT_I_I_A_I = 5,
+    WA_LAYOUT_A_B_C_I_I = 6,
+    WA_LAYOUT_VAR = 1, /* the handler computes the length */
+};
+
+/* What a defined function compiled to. A frame holds frame_slots 64-bit slots: the
+   parameters, the declared locals (zeroed on entry), then the operand stack. Results are
+   returned in slots [0, result_count) of the callee's frame, which are the argument slots
+   of the caller. */
+typedef struct wa_fn {
+    const uint32_t *code;
+    uint32_t frame_slots; /* >= param_count + local_count, >= result_count */
+    uint32_t param_count;
+    uint32_t local_count;
+    uint32_t result_count;
+    uint32_t func_idx; /* index in the module's function space */
+} wa_fn;
+
+/* m->compiled: what compile.c made of the whole module. */
+typedef struct wa_compiled {
+    wa_fn *fns; /* fn_count = func_count - import_func_count */
+    uint32_t fn_count;
+    uint32_t *code; /* every function's code, one allocation of code_units units */
+    size_t code_units;
+} wa_compiled;
+
+/* interp.c: the code word of each internal opcode for this build (dispatch label offsets
+   under computed goto, opcode numbers under switch dispatch). WA_OP_COUNT entries. */
+const int32_t *wa__op_words(void);
 
 /* ---- runtime objects (instance.c, memory.c; used by interp.c) ---- */
 
@@ -353,6 +431,8 @@ struct wa_instance {
 /* memory.c */
 wa_status wa__memory_init(wa_memory *mem, const wa_config *cfg, wa_limits lim, wa_error *err);
 void wa__memory_free(wa_memory *mem);
+/* Populates the pages under [off, off + len) (within size) ahead of a large write. */
+void wa__memory_prefault(wa_memory *mem, uint64_t off, uint64_t len);
 /* table objects */
 wa_status wa__table_init(wa_table *t, const wa_config *cfg, uint8_t elem_type, wa_limits lim,
                          wa_error *err);

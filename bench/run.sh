@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark suite in one run. Times the same compute kernels as native
+# code (gcc -O2), under node (V8) and under our engine, prints medians, ratios to native and
+# geomeans, then the compile and instantiate cost of a real app (kv_store.wasm) and the
+# overhead of metering (fuel). Writes the same figures to bench/out/results.json.
+#
+# Timing method: in-process, in all three harnesses (native_main.c, node_runner.js,
+# crbench.c). Each process loads and compiles its kernel once, untimed, then times REPS
+# calls of run(n) with a monotonic clock and prints every time; this script takes the
+# median. hyperfine is not used for the kernels: it times whole processes, which would fold
+# process start-up, node's boot and both engines' compile times into the figures, and
+# compile is measured on its own below. The compile and instantiate figures are likewise
+# medians of many in-process repetitions (crbench --compile / --instantiate).
+#
+# Environment:
+#   BENCH_BUILD_DIR  build directory (default: build, configured with the release preset)
+#   BENCH_REPS       repetitions per kernel and engine, median taken (default 5, min 5
+#                    unless BENCH_QUICK is set)
+#   BENCH_KERNELS    space-separated subset of kernels (default: all)
+#   BENCH_FUEL=0     skip the metered runs of the kernels
+#   BENCH_QUICK=1    small sizes and 3 repetitions: a smoke test, not a measurement
+#
+# Exit status: 0 when every engine ran every kernel with matching checksums, 1 otherwise.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+out_dir="$here/out"
+shared_dir="${CR_SHARED_DIR:-$root/../shared}"
+kv_store="$shared_dir/apps/kv_store.wasm"
+
+# kernel  n (full run: about 0.1 s native)  n (BENCH_QUICK)
+kernel_table="
+fib      38       27
+sieve    70       2
+matmul   175      4
+nbody    1200000  20000
+mandel   1800     200
+sha256   1700     30
+qsort    7        1
+hashmap  20       1
+collatz  200000   5000
+"
+
+quick=${BENCH_QUICK:-0}
+reps=${BENCH_REPS:-5}
+if [ "$quick" = 1 ]; then
+    reps=${BENCH_REPS:-3}
+elif [ "$reps" -lt 5 ]; then
+    reps=5
+fi
+compile_reps=30
+inst_reps=2000
+if [ "$quick" = 1 ]; then
+    compile_reps=5
+    inst_reps=100
+fi
+do_fuel=${BENCH_FUEL:-1}
+
+die() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+# ---- build ----
+failures=()
+build_dir=${BENCH_BUILD_DIR:-$root/build}
+if [ -z "${BENCH_BUILD_DIR:-}" ]; then
+    (cd "$root" && cmake --preset release >/dev/null)
+elif [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+if ! build_log=$(cmake --build "$build_dir" -j "$jobs" --target bench_kernels 2>&1); then
+    printf '%s\n' "$build_log" | tail -20 >&2
+    die "cannot build the benchmark kernels (needs clang, wasm-ld and gcc)"
+fi
+native="$build_dir/bench/bench_native"
+wasm_dir="$build_dir/bench/kernels"
+[ -x "$native" ] || die "$native missing: clang, wasm-ld or gcc not found at configure time"
+crbench="$build_dir/bench/crbench"
+have_ours=1
+if ! build_log=$(cmake --build "$build_dir" -j "$jobs" --target crbench 2>&1); then
+    printf '%s\n' "$build_log" | grep -E 'error' | head -5 >&2
+    echo "warning: crbench does not build (engine incomplete?); our engine is left out" >&2
+    have_ours=0
+    failures+=("crbench does not build: our engine was not measured")
+fi
+command -v node >/dev/null || die "node not found (scripts/install-deps.sh --bench)"
+
+# ---- helpers ----
+
+# median of the numbers on stdin
+median() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "nan"; exit }
+        if (NR % 2) printf "%.6f\n", v[(NR + 1) / 2];
+        else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# field VALUE-NAME OUTPUT: the rest of the line starting with VALUE-NAME
+field() {
+    printf '%s\n' "$2" | awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }'
+}
+
+times_median() {
+    field times_ms "$1" | tr ' ' '\n' | sed '/^$/d' | median
+}
+
+json_num() {
+    if [ "$1" = nan ] || [ -z "$1" ]; then printf 'null'; else printf '%s' "$1"; fi
+}
+
+# run_engine LABEL COMMAND...: runs a harness, prints "CHECKSUM MEDIAN [FUEL]" or "- nan".
+run_engine() {
+    local label=$1 out
+    shift
+    if ! out=$("$@" 2>&1); then
+        echo "error: $label: $(printf '%s\n' "$out" | tail -1)" >&2
+        echo "- nan"
+        return 1
+    fi
+    local sum fuel
+    sum=$(field checksum "$out")
+    fuel=$(field fuel "$out")
+    echo "$sum $(times_median "$out") ${fuel}"
+}
+
+# ---- kernels ----
+selected=${BENCH_KERNELS:-$(echo "$kernel_table" | awk 'NF { print $1 }' | tr '\n' ' ')}
+mkdir -p "$out_dir"
+echo "calimero-runtime benchmarks: $(nproc 2>/dev/null || echo ?) cores," \
+    "gcc $(gcc -dumpfullversion), node $(node --version), reps $reps$([ "$quick" = 1 ] && echo ', QUICK')"
+echo
+
+rows=()
+for k in $selected; do
+    line=$(echo "$kernel_table" | awk -v k="$k" '$1 == k')
+    [ -n "$line" ] || die "unknown kernel '$k'"
+    if [ "$quick" = 1 ]; then
+        n=$(echo "$line" | awk '{ print $3 }')
+    else
+        n=$(echo "$line" | awk '{ print $2 }')
+    fi
+    wasm="$wasm_dir/$k.wasm"
+    [ ! -t 2 ] || printf '  running %-8s n=%s ...\r' "$k" "$n" >&2
+
+    read -r nat_sum nat_ms _ < <(run_engine "$k native" "$native" "$k" "$n" "$reps" || true)
+    read -r node_sum node_ms _ < <(run_engine "$k node" node "$here/node_runner.js" "$wasm" "$n" "$reps" || true)
+    ours_sum=- ours_ms=nan fuel_sum=- fuel_ms=nan fuel_ops=
+    if [ "$have_ours" = 1 ]; then
+        read -r ours_sum ours_ms _ < <(run_engine "$k ours" "$crbench" --reps "$reps" --run "$wasm" "$n" || true)
+        if [ "$do_fuel" = 1 ]; then
+            read -r fuel_sum fuel_ms fuel_ops < <(run_engine "$k ours+fuel" "$crbench" --fuel --reps "$reps" --run "$wasm" "$n" || true)
+        fi
+    fi
+
+    # check ENGINE CHECKSUM: compares with native; returns 1 (and records why) if different
+    status=ok
+    check() {
+        [ "$2" = "$nat_sum" ] && return 0
+        status=FAIL
+        if [ "$2" = - ]; then
+            failures+=("$k: $1 failed (error above)")
+        else
+            failures+=("$k: CHECKSUM MISMATCH: $1 $2, native $nat_sum")
+            echo "error: $k: CHECKSUM MISMATCH: $1 $2, native $nat_sum" >&2
+        fi
+        return 1
+    }
+    if [ "$nat_sum" = - ]; then
+        status=FAIL
+        failures+=("$k: native harness failed (error above)")
+    else
+        check node "$node_sum" || node_ms=nan
+        if [ "$have_ours" = 1 ]; then
+            check ours "$ours_sum" || ours_ms=nan
+            [ "$do_fuel" = 0 ] || check "ours+fuel" "$fuel_sum" || fuel_ms=nan
+        fi
+    fi
+    rows+=("$k $n $nat_sum $nat_ms $node_ms $ours_ms $fuel_ms ${fuel_ops:-nan} $status")
+done
+[ ! -t 2 ] || printf '%*s\r' 40 '' >&2
+
+# The table and geomeans, from the rows, by awk (also emits the JSON kernel list).
+table=$(printf '%s\n' "${rows[@]}" | awk '
+function fmt(v, d) { return v == "nan" ? "-" : sprintf("%." d "f", v) }
+function r(a, b) { return (a == "nan" || b == "nan" || b + 0 == 0) ? "nan" : a / b }
+function jn(v) { return v == "nan" ? "null" : v }
+BEGIN {
+    printf "%-8s %9s %9s %9s %8s %8s %9s %9s %7s  %s\n", "kernel", "native ms", "node ms",
+        "ours ms", "ours/nat", "node/nat", "fuel ms", "fuel/ours", "ns/op", "check"
+    print "-------- --------- --------- --------- -------- -------- --------- --------- -------  -----"
+}
+{
+    k = $1; nat = $4; nod = $5; ours = $6; fuel = $7; ops = $8; st = $9
+    ro = r(ours, nat); rn = r(nod, nat); rf = r(fuel, ours)
+    nsop = (ours == "nan" || ops == "nan" || ops + 0 == 0) ? "nan" : ours * 1e6 / ops
+    printf "%-8s %9s %9s %9s %8s %8s %9s %9s %7s  %s\n", k, fmt(nat, 1), fmt(nod, 1),
+        fmt(ours, 1), fmt(ro, 2), fmt(rn, 2), fmt(fuel, 1), fmt(rf, 2), fmt(nsop, 2), st
+    if (ro != "nan") { so += log(ro); co++ }
+    if (rn != "nan") { sn += log(rn); cn++ }
+    if (rf != "nan") { sf += log(rf); cf++ }
+    json = json sprintf("%s\n    {\"name\": \"%s\", \"n\": %s, \"checksum\": \"%s\", " \
+        "\"native_ms\": %s, \"node_ms\": %s, \"ours_ms\": %s, \"ours_fuel_ms\": %s, " \
+        "\"wasm_ops\": %s, \"ours_over_native\": %s, \"node_over_native\": %s, " \
+        "\"fuel_over_ours\": %s, \"ok\": %s}", NR > 1 ? "," : "", k, $2, $3, jn(nat),
+        jn(nod), jn(ours), jn(fuel), jn(ops), jn(ro), jn(rn), jn(rf),
+        st == "ok" ? "true" : "false")
+}
+END {
+    go = co ? exp(so / co) : "nan"; gn = cn ? exp(sn / cn) : "nan"; gf = cf ? exp(sf / cf) : "nan"
+    print "-------- --------- --------- --------- -------- -------- --------- --------- -------  -----"
+    printf "%-8s %9s %9s %9s %8s %8s %9s %9s\n", "geomean", "", "", "", fmt(go, 2),
+        fmt(gn, 2), "", fmt(gf, 2)
+    printf "@JSON_KERNELS [%s\n  ]\n", json
+    printf "@JSON_GEOMEAN {\"ours_over_native\": %s, \"node_over_native\": %s, " \
+        "\"fuel_over_ours\": %s}\n", jn(go), jn(gn), jn(gf)
+}')
+printf '%s\n' "$table" | sed -n '/^@JSON_KERNELS/,$!p'
+json_kernels=$(printf '%s\n' "$table" | sed -n '/^@JSON_KERNELS/,/^  \]$/p' | sed 's/^@JSON_KERNELS //')
+json_geomean=$(printf '%s\n' "$table" | sed -n 's/^@JSON_GEOMEAN //p')
+
+# ---- kv_store: compile and instantiate ----
+echo
+c_ms=nan cf_ms=nan i_ms=nan if_ms=nan code_bytes=nan compiled_bytes=nan
+kv_bytes=nan
+if [ ! -f "$kv_store" ]; then
+    echo "kv_store: $kv_store not found, skipped"
+elif [ "$have_ours" != 1 ]; then
+    echo "kv_store: skipped (crbench unavailable)"
+else
+    kv_bytes=$(wc -c <"$kv_store" | tr -d ' ')
+    if out=$("$crbench" --reps "$compile_reps" --compile "$kv_store" 2>&1); then
+        c_ms=$(times_median "$out")
+        info=$(field info "$out")
+        code_bytes=$(echo "$info" | awk '{ print $2 }')
+        compiled_bytes=$(echo "$info" | awk '{ print $4 }')
+    else
+        failures+=("kv_store compile: $(printf '%s\n' "$out" | tail -1)")
+    fi
+    if out=$("$crbench" --fuel --reps "$compile_reps" --compile "$kv_store" 2>&1); then
+        cf_ms=$(times_median "$out")
+    else
+        failures+=("kv_store metered compile: $(printf '%s\n' "$out" | tail -1)")
+    fi
+    if out=$("$crbench" --reps "$inst_reps" --instantiate "$kv_store" 2>&1); then
+        i_ms=$(times_median "$out")
+    else
+        failures+=("kv_store instantiate: $(printf '%s\n' "$out" | tail -1)")
+    fi
+    if out=$("$crbench" --fuel --reps "$inst_reps" --instantiate "$kv_store" 2>&1); then
+        if_ms=$(times_median "$out")
+    else
+        failures+=("kv_store metered instantiate: $(printf '%s\n' "$out" | tail -1)")
+    fi
+    awk -v b="$kv_bytes" -v code="$code_bytes" -v comp="$compiled_bytes" -v c="$c_ms" \
+        -v cf="$cf_ms" -v i="$i_ms" -v if_="$if_ms" -v cr="$compile_reps" -v ir="$inst_reps" '
+    function f(v, scale, d) { return v == "nan" ? "-" : sprintf("%." d "f", v * scale) }
+    function r(a, b) { return (a == "nan" || b == "nan" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+    BEGIN {
+        printf "kv_store.wasm (%d bytes, code section %s bytes, compiled to %s bytes)\n", b, code, comp
+        printf "  decode+validate+compile  %10s ms   metered %10s ms   x%s   (median of %d)\n",
+            f(c, 1, 2), f(cf, 1, 2), r(cf, c), cr
+        printf "  instantiate+destroy      %10s us   metered %10s us   x%s   (median of %d)\n",
+            f(i, 1000, 1), f(if_, 1000, 1), r(if_, i), ir
+    }'
+fi
+
+# ---- JSON ----
+{
+    printf '{\n  "date": "%s",\n  "cores": %s,\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc 2>/dev/null || echo 0)"
+    printf '  "gcc": "%s",\n  "node": "%s",\n  "reps": %s,\n  "quick": %s,\n' \
+        "$(gcc -dumpfullversion)" "$(node --version)" "$reps" "$([ "$quick" = 1 ] && echo true || echo false)"
+    printf '  "kernels": %s,\n' "$json_kernels"
+    printf '  "geomean": %s,\n' "$json_geomean"
+    printf '  "kv_store": {"bytes": %s, "code_bytes": %s, "compiled_bytes": %s, ' \
+        "$(json_num "$kv_bytes")" "$(json_num "$code_bytes")" "$(json_num "$compiled_bytes")"
+    printf '"compile_ms": %s, "compile_fuel_ms": %s, "instantiate_ms": %s, "instantiate_fuel_ms": %s, ' \
+        "$(json_num "$c_ms")" "$(json_num "$cf_ms")" "$(json_num "$i_ms")" "$(json_num "$if_ms")"
+    printf '"compile_reps": %s, "instantiate_reps": %s},\n' "$compile_reps" "$inst_reps"
+    printf '  "ok": %s\n}\n' "$([ ${#failures[@]} -eq 0 ] && echo true || echo false)"
+} >"$out_dir/results.json"
+echo
+echo "results: $out_dir/results.json"
+
+if [ ${#failures[@]} -ne 0 ]; then
+    echo >&2
+    echo "BENCHMARK FAILED:" >&2
+    printf '  %s\n' "${failures[@]}" >&2
+    exit 1
+fi

@@ -1,0 +1,1803 @@
+/*
+ * compile.c: validates each function body and translates it into internal code in one
+ * pass (spec, appendix "validation algorithm", extended with code generation). Operand
+ * stack positions map to frame slots (slot = locals + height); local.get and constants
+ * stay virtual until something needs them in a slot; compares fuse into branches; the
+ * last instruction's destination is retargeted by local.set/tee. Runs iteratively:
+ * deeply nested blocks never recurse on the C stack.
+ */
+#include "wasm_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+enum { V_SLOT, V_LOCAL, V_CONST };
+enum { K_FUNC, K_BLOCK, K_LOOP, K_IF, K_ELSE };
+enum { BT_EMPTY, BT_VAL, BT_TYPE };
+
+#define T_UNKNOWN 0 /* the polymorphic stack's bottom type */
+#define NONE      UINT32_MAX
+
+/* An operand stack entry: its type and where its value is right now. */
+typedef struct vent {
+    uint8_t type;
+    uint8_t kind;   /* V_SLOT: in slot (locals + height); V_LOCAL: still in local `local`;
+                       V_CONST: the constant `bits`, not stored anywhere yet */
+    uint32_t local;
+    uint64_t bits;
+} vent;
+
+/* A control frame (spec: ctrl_frame) plus its code generation state. */
+typedef struct ctl {
+    uint8_t kind;
+    uint8_t bt_kind;
+    uint8_t bt_val;
+    bool unreachable; /* the rest of the frame is unreachable (polymorphic stack) */
+    bool skip;        /* nothing reaches the rest of this arm: emit nothing */
+    bool dead;        /* entered in unreachable code: nothing is emitted inside */
+    bool targeted;    /* a branch to the end label was emitted */
+    uint32_t bt_type;
+    uint32_t height;     /* operand stack height at entry, parameters excluded */
+    uint32_t patch;      /* chain of branch fields waiting for the end label (pos + 1) */
+    uint32_t else_patch; /* if: the branch to else (pos + 1), 0 once placed */
+    uint32_t loop_pos;   /* loop: code position of the header */
+} ctl;
+
+typedef struct cc {
+    wa_module *m;
+    const wa_config *cfg;
+    const int32_t *words;
+    wa_error *err;
+    wa_reader r;
+    uint32_t func_idx;
+    const wa_functype *ft;
+    uint32_t op_offset;
+
+    uint32_t nlocals;
+    uint8_t *ltypes;
+    uint32_t *lrefs; /* V_LOCAL entries per local */
+    uint32_t locals_cap;
+
+    vent *vs;
+    uint32_t vs_len, vs_cap, pend_lo, max_height;
+    ctl *cs;
+    uint32_t cs_len, cs_cap;
+    uint32_t *code;
+    uint32_t code_len, code_cap;
+    uint32_t *stubs; /* br_table: entries that need a copy stub */
+    uint32_t stubs_cap;
+
+    bool live; /* code being read is reachable: emit it */
+
+    /* peepholes: the last instruction with a plain destination, the last compare */
+    uint32_t last_end, last_dst;
+    uint32_t cmp_end, cmp_start, cmp_op, cmp_a, cmp_b, cmp_dst;
+
+    /* metering: the open block's fuel instruction and its operator count */
+    bool metering;
+    uint32_t fuel_pos, fuel_count;
+} cc;
+
+/* ---- errors ---- */
+
+static bool fail(cc *c, wa_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static bool fail(cc *c, wa_status st, const char *fmt, ...)
+{
+    if (c->err) {
+        char msg[160];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (st == WA_ERR_UNSUPPORTED)
+            wa_error_set(c->err, st, "%s: %s (code section, function %u, offset 0x%x)",
+                         wa_status_str(st), msg, c->func_idx, c->op_offset);
+        else
+            wa_error_set(c->err, st, "%s: code section, function %u, offset 0x%x: %s",
+                         wa_status_str(st), c->func_idx, c->op_offset, msg);
+        c->err->func_idx = c->func_idx;
+        c->err->offset = c->op_offset;
+    }
+    return false;
+}
+
+#define TRY(x)                                                                             \
+    do {                                                                                   \
+        if (!(x))                                                                          \
+            return false;                                                                  \
+    } while (0)
+
+static bool nomem(cc *c)
+{
+    return fail(c, WA_ERR_NOMEM, "out of memory");
+}
+
+static bool mismatch(cc *c)
+{
+    return fail(c, WA_ERR_INVALID, "type mismatch");
+}
+
+/* Grows *p (elements of size elem, capacity *cap) to hold need elements. */
+static bool reserve(cc *c, void **p, uint32_t *cap, size_t elem, uint64_t need)
+{
+    if (need <= *cap)
+        return true;
+    if (need > UINT32_MAX / 2)
+        return fail(c, WA_ERR_LIMIT, "implementation limit: function too large");
+    uint64_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *np = wa__realloc(c->cfg, *p, (size_t)*cap * elem, (size_t)ncap * elem);
+    if (!np)
+        return nomem(c);
+    *p = np;
+    *cap = (uint32_t)ncap;
+    return true;
+}
+
+/* ---- reading ---- */
+
+static bool rd_fail(cc *c)
+{
+    return fail(c, WA_ERR_MALFORMED, "%s", c->r.fail ? c->r.fail : "unexpected end");
+}
+
+static bool rd_u8(cc *c, uint8_t *v)
+{
+    if (wa__read_u8(&c->r, v))
+        return true;
+    *v = 0;
+    return rd_fail(c);
+}
+
+static bool rd_u32(cc *c, uint32_t *v)
+{
+    if (wa__read_u32(&c->r, v))
+        return true;
+    *v = 0;
+    return rd_fail(c);
+}
+
+static bool rd_zero(cc *c)
+{
+    uint8_t b;
+    TRY(rd_u8(c, &b));
+    if (b != 0)
+        return fail(c, WA_ERR_MALFORMED, "zero byte expected");
+    return true;
+}
+
+static bool is_valtype(uint8_t t)
+{
+    return t == WA_I32 || t == WA_I64 || t == WA_F32 || t == WA_F64 || t == WA_FUNCREF ||
+           t == WA_EXTERNREF;
+}
+
+static bool is_ref(uint8_t t)
+{
+    return t == WA_FUNCREF || t == WA_EXTERNREF;
+}
+
+static bool rd_valtype(cc *c, uint8_t *t)
+{
+    TRY(rd_u8(c, t));
+    if (*t == WA_V128)
+        return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
+    if (!is_valtype(*t))
+        return fail(c, WA_ERR_MALFORMED, "malformed value type");
+    return true;
+}
+
+/* ---- code emission ---- */
+
+static bool emit(cc *c, uint32_t w)
+{
+    if (c->code_len == c->code_cap &&
+        !reserve(c, (void **)&c->code, &c->code_cap, sizeof *c->code, (uint64_t)c->code_len + 1))
+        return false;
+    c->code[c->code_len++] = w;
+    return true;
+}
+
+static bool emit_op(cc *c, uint32_t op)
+{
+    return emit(c, (uint32_t)c->words[op]);
+}
+
+static bool emit64(cc *c, uint64_t v)
+{
+    return emit(c, (uint32_t)v) && emit(c, (uint32_t)(v >> 32));
+}
+
+static uint32_t slot_at(const cc *c, uint32_t height)
+{
+    return c->nlocals + height;
+}
+
+/* Code positions where a branch target is placed invalidate the peepholes. */
+static void barrier(cc *c)
+{
+    c->last_end = NONE;
+    c->cmp_end = NONE;
+}
+
+/* Records that the instruction just emitted writes its result to the field at pos. */
+static void note_dst(cc *c, uint32_t pos)
+{
+    c->last_end = c->code_len;
+    c->last_dst = pos;
+}
+
+/* Emits "dst = const". */
+static bool emit_const(cc *c, uint32_t dst, uint64_t bits)
+{
+    uint32_t pos = c->code_len + 1;
+    if (bits <= UINT32_MAX)
+        TRY(emit_op(c, WA_OP_const32) && emit(c, dst) && emit(c, (uint32_t)bits));
+    else
+        TRY(emit_op(c, WA_OP_const64) && emit(c, dst) && emit64(c, bits));
+    note_dst(c, pos);
+    return true;
+}
+
+static bool emit_mov(cc *c, uint32_t dst, uint32_t src)
+{
+    if (dst == src)
+        return true;
+    uint32_t pos = c->code_len + 1;
+    TRY(emit_op(c, WA_OP_mov) && emit(c, dst) && emit(c, src));
+    note_dst(c, pos);
+    return true;
+}
+
+/* ---- metering: one fuel instruction at the head of each basic block ---- */
+
+static bool open_block(cc *c)
+{
+    if (!c->metering || !c->live)
+        return true;
+    TRY(emit_op(c, WA_OP_fuel) && emit(c, 0));
+    c->fuel_pos = c->code_len - 1;
+    c->fuel_count = 0;
+    return true;
+}
+
+static void close_block(cc *c)
+{
+    if (c->fuel_pos != NONE)
+        c->code[c->fuel_pos] = c->fuel_count;
+    c->fuel_pos = NONE;
+    c->fuel_count = 0;
+}
+
+/* ---- operand stack ---- */
+
+static ctl *top_ctl(cc *c)
+{
+    return &c->cs[c->cs_len - 1];
+}
+
+static void set_live(cc *c)
+{
+    const ctl *f = top_ctl(c);
+    c->live = !f->dead && !f->skip;
+}
+
+static bool push_ent(cc *c, vent e)
+{
+    if (c->vs_len == c->vs_cap &&
+        !reserve(c, (void **)&c->vs, &c->vs_cap, sizeof *c->vs, (uint64_t)c->vs_len + 1))
+        return false;
+    if (e.kind == V_LOCAL)
+        c->lrefs[e.local]++;
+    if (e.kind != V_SLOT && c->vs_len < c->pend_lo)
+        c->pend_lo = c->vs_len;
+    c->vs[c->vs_len++] = e;
+    if (c->vs_len > c->max_height)
+        c->max_height = c->vs_len;
+    return true;
+}
+
+static bool push(cc *c, uint8_t type)
+{
+    vent e = {type, V_SLOT, 0, 0};
+    return push_ent(c, e);
+}
+
+static bool push_const(cc *c, uint8_t type, uint64_t bits)
+{
+    vent e = {type, V_CONST, 0, bits};
+    return push_ent(c, e);
+}
+
+/* Drops entries above height h (consumers gone: unreachable code, frame ends). */
+static void drop_to(cc *c, uint32_t h)
+{
+    while (c->vs_len > h) {
+        vent *e = &c->vs[--c->vs_len];
+        if (e->kind == V_LOCAL)
+            c->lrefs[e->local]--;
+    }
+    if (c->pend_lo > c->vs_len)
+        c->pend_lo = c->vs_len;
+}
+
+/* spec: pop_val / pop_val(expect). expect T_UNKNOWN accepts anything. */
+static bool pop(cc *c, uint8_t expect, vent *out)
+{
+    const ctl *f = top_ctl(c);
+    if (c->vs_len == f->height) {
+        if (!f->unreachable)
+            return mismatch(c);
+        out->type = T_UNKNOWN;
+        out->kind = V_SLOT;
+        out->local = 0;
+        out->bits = 0;
+        return true;
+    }
+    vent e = c->vs[--c->vs_len];
+    if (e.kind == V_LOCAL)
+        c->lrefs[e.local]--;
+    if (c->pend_lo > c->vs_len)
+        c->pend_lo = c->vs_len;
+    if (expect != T_UNKNOWN && e.type != T_UNKNOWN && e.type != expect)
+        return mismatch(c);
+    *out = e;
+    return true;
+}
+
+/* Moves the entry at index i into its own slot. */
+static bool materialise(cc *c, uint32_t i)
+{
+    vent *e = &c->vs[i];
+    if (e->kind == V_SLOT)
+        return true;
+    if (c->live) {
+        if (e->kind == V_LOCAL)
+            TRY(emit_mov(c, slot_at(c, i), e->local));
+        else
+            TRY(emit_const(c, slot_at(c, i), e->bits));
+    }
+    if (e->kind == V_LOCAL)
+        c->lrefs[e->local]--;
+    e->kind = V_SLOT;
+    return true;
+}
+
+/* Materialises every entry (block boundaries). */
+static bool flush(cc *c)
+{
+    for (uint32_t i = c->pend_lo; i < c->vs_len; i++)
+        TRY(materialise(c, i));
+    c->pend_lo = c->vs_len;
+    return true;
+}
+
+/* Materialises the entries that still read local x (before x is written). */
+static bool flush_local(cc *c, uint32_t x)
+{
+    for (uint32_t i = c->pend_lo; i < c->vs_len && c->lrefs[x] > 0; i++)
+        if (c->vs[i].kind == V_LOCAL && c->vs[i].local == x)
+            TRY(materialise(c, i));
+    return true;
+}
+
+/* The slot an instruction reads a popped entry (which stood at height h) from. */
+static bool operand(cc *c, const vent *e, uint32_t h, uint32_t *slot)
+{
+    switch (e->kind) {
+    case V_LOCAL:
+        *slot = e->local;
+        return true;
+    case V_CONST:
+        *slot = slot_at(c, h);
+        return !c->live || emit_const(c, *slot, e->bits);
+    default:
+        *slot = slot_at(c, h);
+        return true;
+    }
+}
+
+/* ---- block types and labels ---- */
+
+static const uint8_t *bt_params(const cc *c, const ctl *f, uint32_t *n)
+{
+    if (f->bt_kind == BT_TYPE) {
+        const wa_functype *t = &c->m->types[f->bt_type];
+        *n = t->param_count;
+        return t->params;
+    }
+    *n = 0;
+    return NULL;
+}
+
+static const uint8_t *bt_results(const cc *c, const ctl *f, uint32_t *n)
+{
+    if (f->bt_kind == BT_TYPE) {
+        const wa_functype *t = &c->m->types[f->bt_type];
+        *n = t->result_count;
+        return t->results;
+    }
+    if (f->bt_kind == BT_VAL) {
+        *n = 1;
+        return &f->bt_val;
+    }
+    *n = 0;
+    return NULL;
+}
+
+/* spec: label_types: a loop's label takes its parameters, others their results. */
+static const uint8_t *label_types(const cc *c, const ctl *f, uint32_t *n)
+{
+    return f->kind == K_LOOP ? bt_params(c, f, n) : bt_results(c, f, n);
+}
+
+/* Checks the top n entries against types without consuming them, as the spec's
+   pop_vals then push_vals do: with retype the entries take the declared types (push_vals
+   of the types), without they keep what was popped (br_table pushes the popped values).
+   Where the stack is short (unreachable code) the missing entries are added. */
+static bool check_top(cc *c, const uint8_t *types, uint32_t n, bool retype)
+{
+    const ctl *f = top_ctl(c);
+    if (c->vs_len - f->height >= n) {
+        for (uint32_t i = 0; i < n; i++) {
+            vent *e = &c->vs[c->vs_len - n + i];
+            if (e->type == T_UNKNOWN) {
+                if (retype)
+                    e->type = types[i];
+            } else if (e->type != types[i]) {
+                return mismatch(c);
+            }
+        }
+        return true;
+    }
+    if (!f->unreachable)
+        return mismatch(c);
+    uint32_t have = c->vs_len - f->height;
+    for (uint32_t i = 0; i < have; i++) {
+        vent *e = &c->vs[c->vs_len - have + i];
+        uint8_t t = types[n - have + i];
+        if (e->type == T_UNKNOWN) {
+            if (retype)
+                e->type = t;
+        } else if (e->type != t) {
+            return mismatch(c);
+        }
+    }
+    /* the missing bottom entries: Unknown popped, pushed back as typed or Unknown */
+    uint32_t missing = n - have;
+    TRY(reserve(c, (void **)&c->vs, &c->vs_cap, sizeof *c->vs, (uint64_t)c->vs_len + missing));
+    memmove(&c->vs[f->height + missing], &c->vs[f->height], (size_t)have * sizeof *c->vs);
+    for (uint32_t i = 0; i < missing; i++) {
+        vent e = {retype ? types[i] : T_UNKNOWN, V_SLOT, 0, 0};
+        c->vs[f->height + i] = e;
+    }
+    c->vs_len += missing;
+    if (c->vs_len > c->max_height)
+        c->max_height = c->vs_len;
+    return true;
+}
+
+/* Pops exactly the frame's results and checks nothing else is left (spec: pop_ctrl). */
+static bool check_frame_end(cc *c, const uint8_t *types, uint32_t n)
+{
+    TRY(check_top(c, types, n, true));
+    if (c->vs_len != top_ctl(c)->height + n)
+        return mismatch(c);
+    return true;
+}
+
+static bool emit_target(cc *c, uint32_t li)
+{
+    ctl *f = &c->cs[li];
+    uint32_t pos = c->code_len;
+    if (f->kind == K_LOOP)
+        return emit(c, (uint32_t)((int64_t)f->loop_pos - (int64_t)pos));
+    TRY(emit(c, f->patch));
+    f->patch = pos + 1;
+    f->targeted = true;
+    return true;
+}
+
+/* Points every field of a patch chain at position `here`. */
+static void resolve(cc *c, uint32_t chain, uint32_t here)
+{
+    while (chain) {
+        uint32_t f = chain - 1;
+        chain = c->code[f];
+        c->code[f] = (uint32_t)((int64_t)here - (int64_t)f);
+    }
+}
+
+/* Copies the top n entries into slots [dst, dst + n). With commit, entries copied into
+   their own slot become V_SLOT (only valid when the copy runs on every path). */
+static bool emit_copies(cc *c, uint32_t n, uint32_t dst, bool commit)
+{
+    uint32_t first = c->vs_len - n;
+    for (uint32_t i = 0; i < n; i++) {
+        vent *e = &c->vs[first + i];
+        uint32_t t = dst + i;
+        if (e->kind == V_SLOT)
+            TRY(emit_mov(c, t, slot_at(c, first + i)));
+        else if (e->kind == V_LOCAL)
+            TRY(emit_mov(c, t, e->local));
+        else
+            TRY(emit_const(c, t, e->bits));
+        if (commit && t == slot_at(c, first + i) && e->kind != V_SLOT) {
+            if (e->kind == V_LOCAL)
+                c->lrefs[e->local]--;
+            e->kind = V_SLOT;
+        }
+    }
+    return true;
+}
+
+/* Emits a return of the function's results from the top of the stack. */
+static bool emit_return(cc *c, bool commit)
+{
+    uint32_t n = c->ft->result_count;
+    if (n == 0)
+        return emit_op(c, WA_OP_ret0);
+    if (n == 1) {
+        vent *e = &c->vs[c->vs_len - 1];
+        uint32_t src = slot_at(c, c->vs_len - 1);
+        if (e->kind == V_LOCAL)
+            src = e->local;
+        else if (e->kind == V_CONST)
+            TRY(emit_const(c, src, e->bits));
+        return emit_op(c, WA_OP_ret1) && emit(c, src);
+    }
+    uint32_t first = slot_at(c, c->vs_len - n);
+    TRY(emit_copies(c, n, first, commit));
+    return emit_op(c, WA_OP_retn) && emit(c, first) && emit(c, n);
+}
+
+/* Emits an unconditional transfer to label li carrying its values. */
+static bool emit_jump(cc *c, uint32_t li, bool commit)
+{
+    if (li == 0)
+        return emit_return(c, commit);
+    uint32_t n;
+    label_types(c, &c->cs[li], &n);
+    TRY(emit_copies(c, n, slot_at(c, c->cs[li].height), commit));
+    return emit_op(c, WA_OP_br) && emit_target(c, li);
+}
+
+/* Whether a branch to li can be taken without moving values (they are in place). */
+static bool in_place(cc *c, uint32_t li)
+{
+    if (li == 0)
+        return false;
+    uint32_t n;
+    label_types(c, &c->cs[li], &n);
+    return c->vs_len - n == c->cs[li].height;
+}
+
+/* ---- conditions: a popped i32 entry, possibly the compare just emitted ---- */
+
+typedef struct cond {
+    uint32_t op; /* compare opcode (WA_OP_i32_eq...), WA_OP_i32_eqz/i64_eqz, or 0: plain */
+    uint32_t a, b;
+} cond;
+
+static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
+
+static bool is_cmp(uint32_t op)
+{
+    return (op >= WA_OP_i32_eq && op <= WA_OP_i32_ge_u_imm) ||
+           (op >= WA_OP_i64_eq && op <= WA_OP_i64_ge_u_imm) || op == WA_OP_i32_eqz ||
+           op == WA_OP_i64_eqz;
+}
+
+/* Pops the condition of br_if/if and turns the compare that produced it, if it is the
+   last instruction, into the condition itself (its code is removed). */
+static bool pop_cond(cc *c, cond *k)
+{
+    vent e;
+    TRY(pop(c, WA_I32, &e));
+    k->op = 0;
+    k->a = k->b = 0;
+    if (!c->live)
+        return true;
+    uint32_t h = c->vs_len;
+    if (e.kind == V_SLOT && c->cmp_end == c->code_len && c->cmp_dst == slot_at(c, h)) {
+        k->op = c->cmp_op;
+        k->a = c->cmp_a;
+        k->b = c->cmp_b;
+        c->code_len = c->cmp_start;
+        barrier(c);
+        return true;
+    }
+    return operand(c, &e, h, &k->a);
+}
+
+/* Emits the conditional branch "if (k) goto", or "if (!k) goto" with negate; the caller
+   emits the target field next. */
+static bool emit_cond_branch(cc *c, const cond *k, bool negate)
+{
+    uint32_t op = k->op;
+    if (op == 0)
+        return emit_op(c, negate ? WA_OP_br_eqz : WA_OP_br_nez) && emit(c, k->a);
+    if (op == WA_OP_i32_eqz)
+        return emit_op(c, negate ? WA_OP_br_nez : WA_OP_br_eqz) && emit(c, k->a);
+    if (op == WA_OP_i64_eqz)
+        return emit_op(c, negate ? WA_OP_br_nez_i64 : WA_OP_br_eqz_i64) && emit(c, k->a);
+    uint32_t base, br;
+    if (op >= WA_OP_i32_eq && op <= WA_OP_i32_ge_u)
+        base = WA_OP_i32_eq, br = WA_OP_br_eq_i32;
+    else if (op >= WA_OP_i32_eq_imm && op <= WA_OP_i32_ge_u_imm)
+        base = WA_OP_i32_eq_imm, br = WA_OP_br_eq_i32_imm;
+    else if (op >= WA_OP_i64_eq && op <= WA_OP_i64_ge_u)
+        base = WA_OP_i64_eq, br = WA_OP_br_eq_i64;
+    else
+        base = WA_OP_i64_eq_imm, br = WA_OP_br_eq_i64_imm;
+    uint32_t idx = op - base;
+    if (negate)
+        idx = cmp_negate[idx];
+    return emit_op(c, br + idx) && emit(c, k->a) && emit(c, k->b);
+}
+
+/* ---- numeric operators (0x45..0xc4) ---- */
+
+enum { SH_NONE, SH_UN, SH_BIN, SH_RETYPE };
+enum { F_COMM = 1, F_CMP = 2 };
+
+typedef struct numop {
+    uint16_t op;     /* internal opcode */
+    uint16_t imm_op; /* variant with a constant right operand, 0 if none */
+    uint8_t in, out, shape, flags;
+} numop;
+
+#define UN(o, i, r)         {WA_OP_##o, 0, WA_##i, WA_##r, SH_UN, 0}
+#define UNC(o, i, r)        {WA_OP_##o, 0, WA_##i, WA_##r, SH_UN, F_CMP}
+#define BI(o, t)            {WA_OP_##o, 0, WA_##t, WA_##t, SH_BIN, 0}
+#define BII(o, t, fl)       {WA_OP_##o, WA_OP_##o##_imm, WA_##t, WA_##t, SH_BIN, fl}
+#define CMPI(o, t, fl)      {WA_OP_##o, WA_OP_##o##_imm, WA_##t, WA_I32, SH_BIN, F_CMP | (fl)}
+#define CMPF(o, t)          {WA_OP_##o, 0, WA_##t, WA_I32, SH_BIN, 0}
+#define RETYPE(i, r)        {0, 0, WA_##i, WA_##r, SH_RETYPE, 0}
+
+static const numop numops[0xc5 - 0x45] = {
+    UNC(i32_eqz, I32, I32),
+    CMPI(i32_eq, I32, F_COMM), CMPI(i32_ne, I32, F_COMM), CMPI(i32_lt_s, I32, 0),
+    CMPI(i32_lt_u, I32, 0), CMPI(i32_gt_s, I32, 0), CMPI(i32_gt_u, I32, 0),
+    CMPI(i32_le_s, I32, 0), CMPI(i32_le_u, I32, 0), CMPI(i32_ge_s, I32, 0),
+    CMPI(i32_ge_u, I32, 0),
+    UNC(i64_eqz, I64, I32),
+    CMPI(i64_eq, I64, F_COMM), CMPI(i64_ne, I64, F_COMM), CMPI(i64_lt_s, I64, 0),
+    CMPI(i64_lt_u, I64, 0), CMPI(i64_gt_s, I64, 0), CMPI(i64_gt_u, I64, 0),
+    CMPI(i64_le_s, I64, 0), CMPI(i64_le_u, I64, 0), CMPI(i64_ge_s, I64, 0),
+    CMPI(i64_ge_u, I64, 0),
+    CMPF(f32_eq, F32), CMPF(f32_ne, F32), CMPF(f32_lt, F32), CMPF(f32_gt, F32),
+    CMPF(f32_le, F32), CMPF(f32_ge, F32),
+    CMPF(f64_eq, F64), CMPF(f64_ne, F64), CMPF(f64_lt, F64), CMPF(f64_gt, F64),
+    CMPF(f64_le, F64), CMPF(f64_ge, F64),
+    UN(i32_clz, I32, I32), UN(i32_ctz, I32, I32), UN(i32_popcnt, I32, I32),
+    BII(i32_add, I32, F_COMM), BII(i32_sub, I32, 0), BII(i32_mul, I32, F_COMM),
+    BI(i32_div_s, I32), BI(i32_div_u, I32), BI(i32_rem_s, I32), BI(i32_rem_u, I32),
+    BII(i32_and, I32, F_COMM), BII(i32_or, I32, F_COMM), BII(i32_xor, I32, F_COMM),
+    BII(i32_shl, I32, 0), BII(i32_shr_s, I32, 0), BII(i32_shr_u, I32, 0),
+    BII(i32_rotl, I32, 0), BI(i32_rotr, I32),
+    UN(i64_clz, I64, I64), UN(i64_ctz, I64, I64), UN(i64_popcnt, I64, I64),
+    BII(i64_add, I64, F_COMM), BII(i64_sub, I64, 0), BII(i64_mul, I64, F_COMM),
+    BI(i64_div_s, I64), BI(i64_div_u, I64), BI(i64_rem_s, I64), BI(i64_rem_u, I64),
+    BII(i64_and, I64, F_COMM), BII(i64_or, I64, F_COMM), BII(i64_xor, I64, F_COMM),
+    BII(i64_shl, I64, 0), BII(i64_shr_s, I64, 0), BII(i64_shr_u, I64, 0),
+    BII(i64_rotl, I64, 0), BI(i64_rotr, I64),
+    UN(f32_abs, F32, F32), UN(f32_neg, F32, F32), UN(f32_ceil, F32, F32),
+    UN(f32_floor, F32, F32), UN(f32_trunc, F32, F32), UN(f32_nearest, F32, F32),
+    UN(f32_sqrt, F32, F32), BI(f32_add, F32), BI(f32_sub, F32), BI(f32_mul, F32),
+    BI(f32_div, F32), BI(f32_min, F32), BI(f32_max, F32), BI(f32_copysign, F32),
+    UN(f64_abs, F64, F64), UN(f64_neg, F64, F64), UN(f64_ceil, F64, F64),
+    UN(f64_floor, F64, F64), UN(f64_trunc, F64, F64), UN(f64_nearest, F64, F64),
+    UN(f64_sqrt, F64, F64), BI(f64_add, F64), BI(f64_sub, F64), BI(f64_mul, F64),
+    BI(f64_div, F64), BI(f64_min, F64), BI(f64_max, F64), BI(f64_copysign, F64),
+    UN(i32_wrap_i64, I64, I32),
+    UN(i32_trunc_f32_s, F32, I32), UN(i32_trunc_f32_u, F32, I32),
+    UN(i32_trunc_f64_s, F64, I32), UN(i32_trunc_f64_u, F64, I32),
+    UN(i64_extend_i32_s, I32, I64), RETYPE(I32, I64), /* extend_i32_u: i32 slots are
+                                                          zero-extended already */
+    UN(i64_trunc_f32_s, F32, I64), UN(i64_trunc_f32_u, F32, I64),
+    UN(i64_trunc_f64_s, F64, I64), UN(i64_trunc_f64_u, F64, I64),
+    UN(f32_convert_i32_s, I32, F32), UN(f32_convert_i32_u, I32, F32),
+    UN(f32_convert_i64_s, I64, F32), UN(f32_convert_i64_u, I64, F32),
+    UN(f32_demote_f64, F64, F32),
+    UN(f64_convert_i32_s, I32, F64), UN(f64_convert_i32_u, I32, F64),
+    UN(f64_convert_i64_s, I64, F64), UN(f64_convert_i64_u, I64, F64),
+    UN(f64_promote_f32, F32, F64),
+    RETYPE(F32, I32), RETYPE(F64, I64), RETYPE(I32, F32), RETYPE(I64, F64),
+    UN(i32_extend8_s, I32, I32), UN(i32_extend16_s, I32, I32),
+    UN(i64_extend8_s, I64, I64), UN(i64_extend16_s, I64, I64),
+    UN(i64_extend32_s, I64, I64),
+};
+
+/* Whether a constant of type t fits the 32-bit immediate of an _imm instruction. */
+static bool imm_fits(uint8_t t, uint64_t bits, uint32_t *imm)
+{
+    if (t == WA_I32) {
+        *imm = (uint32_t)bits;
+        return true;
+    }
+    int64_t v = (int64_t)bits;
+    if (v < INT32_MIN || v > INT32_MAX)
+        return false;
+    *imm = (uint32_t)(int32_t)v;
+    return true;
+}
+
+static void note_cmp(cc *c, uint32_t start, uint32_t op, uint32_t a, uint32_t b, uint32_t dst)
+{
+    c->cmp_end = c->code_len;
+    c->cmp_start = start;
+    c->cmp_op = op;
+    c->cmp_a = a;
+    c->cmp_b = b;
+    c->cmp_dst = dst;
+}
+
+static bool numeric(cc *c, uint8_t opc)
+{
+    const numop *d = &numops[opc - 0x45];
+    vent a, b;
+    if (d->shape == SH_RETYPE) {
+        TRY(pop(c, d->in, &a));
+        a.type = d->out;
+        return push_ent(c, a);
+    }
+    if (d->shape == SH_UN) {
+        TRY(pop(c, d->in, &a));
+        if (c->live) {
+            uint32_t h = c->vs_len, sa, start;
+            TRY(operand(c, &a, h, &sa));
+            start = c->code_len;
+            TRY(emit_op(c, d->op) && emit(c, slot_at(c, h)) && emit(c, sa));
+            note_dst(c, start + 1);
+            if (d->flags & F_CMP)
+                note_cmp(c, start, d->op, sa, 0, slot_at(c, h));
+        }
+        return push(c, d->out);
+    }
+    TRY(pop(c, d->in, &b));
+    TRY(pop(c, d->in, &a));
+    if (c->live) {
+        uint32_t h = c->vs_len, op = d->op, imm = 0, sx, sy = 0;
+        const vent *x = &a; /* the slot operand */
+        bool use_imm = false;
+        if (d->imm_op) {
+            uint32_t v;
+            bool bc = b.kind == V_CONST && imm_fits(d->in, b.bits, &v);
+            bool ac = a.kind == V_CONST && imm_fits(d->in, a.bits, &v);
+            if (bc) {
+                imm_fits(d->in, b.bits, &imm);
+                use_imm = true;
+                op = d->imm_op;
+                if (op == WA_OP_i32_sub_imm || op == WA_OP_i64_sub_imm) {
+                    /* x - k = x + (-k) */
+                    if (d->in == WA_I32) {
+                        op = WA_OP_i32_add_imm;
+                        imm = 0u - imm;
+                    } else if (imm != 0x80000000u) {
+                        op = WA_OP_i64_add_imm;
+                        imm = 0u - imm;
+                    } else {
+                        use_imm = false;
+                        op = d->op;
+                    }
+                }
+            } else if (ac && (d->flags & F_COMM || d->flags & F_CMP ||
+                              d->imm_op == WA_OP_i32_sub_imm ||
+                              d->imm_op == WA_OP_i64_sub_imm)) {
+                imm_fits(d->in, a.bits, &imm);
+                use_imm = true;
+                x = &b;
+                op = d->imm_op;
+                if ((d->flags & F_CMP) && !(d->flags & F_COMM)) {
+                    uint32_t base = d->in == WA_I32 ? WA_OP_i32_eq_imm : WA_OP_i64_eq_imm;
+                    op = base + cmp_mirror[op - base];
+                }
+            }
+        }
+        if (!use_imm && op == WA_OP_i32_rotr && b.kind == V_CONST) {
+            use_imm = true;
+            op = WA_OP_i32_rotl_imm;
+            imm = (32u - (uint32_t)b.bits) & 31u;
+        } else if (!use_imm && op == WA_OP_i64_rotr && b.kind == V_CONST) {
+            use_imm = true;
+            op = WA_OP_i64_rotl_imm;
+            imm = (64u - (uint32_t)(b.bits & 63)) & 63u;
+        }
+        if (use_imm) {
+            TRY(operand(c, x, x == &a ? h : h + 1, &sx));
+            sy = imm;
+        } else {
+            TRY(operand(c, &a, h, &sx));
+            TRY(operand(c, &b, h + 1, &sy));
+        }
+        uint32_t start = c->code_len;
+        TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sx) && emit(c, sy));
+        note_dst(c, start + 1);
+        if (is_cmp(op))
+            note_cmp(c, start, op, sx, sy, slot_at(c, h));
+    }
+    return push(c, d->out);
+}
+
+/* ---- memory instructions ---- */
+
+static bool memarg(cc *c, uint32_t natural_log2, uint32_t *offset)
+{
+    uint32_t align;
+    TRY(rd_u32(c, &align));
+    TRY(rd_u32(c, offset));
+    if (c->m->memory_count == 0)
+        return fail(c, WA_ERR_INVALID, "unknown memory 0");
+    if (align >= 32)
+        return fail(c, WA_ERR_MALFORMED, "malformed memop flags");
+    if (align > natural_log2)
+        return fail(c, WA_ERR_INVALID, "alignment must not be larger than natural");
+    return true;
+}
+
+static bool load(cc *c, uint32_t op, uint8_t t, uint32_t nat)
+{
+    uint32_t offset;
+    vent a;
+    TRY(memarg(c, nat, &offset));
+    TRY(pop(c, WA_I32, &a));
+    if (c->live) {
+        uint32_t h = c->vs_len, sa, start;
+        TRY(operand(c, &a, h, &sa));
+        start = c->code_len;
+        TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sa) && emit(c, offset));
+        note_dst(c, start + 1);
+    }
+    return push(c, t);
+}
+
+static bool store(cc *c, uint32_t op, uint8_t t, uint32_t nat)
+{
+    uint32_t offset;
+    vent a, v;
+    TRY(memarg(c, nat, &offset));
+    TRY(pop(c, t, &v));
+    TRY(pop(c, WA_I32, &a));
+    if (c->live) {
+        uint32_t h = c->vs_len, sa, sv;
+        TRY(operand(c, &a, h, &sa));
+        TRY(operand(c, &v, h + 1, &sv));
+        TRY(emit_op(c, op) && emit(c, sa) && emit(c, sv) && emit(c, offset));
+    }
+    return true;
+}
+
+/* Pops n i32 operands (a bulk instruction's) into slots s[0..n). */
+static bool pop_i32s(cc *c, uint32_t n, uint32_t *s)
+{
+    vent e[3];
+    for (uint32_t i = n; i-- > 0;)
+        TRY(pop(c, WA_I32, &e[i]));
+    if (c->live)
+        for (uint32_t i = 0; i < n; i++)
+            TRY(operand(c, &e[i], c->vs_len + i, &s[i]));
+    return true;
+}
+
+/* Emits op followed by the given units when the code is live. */
+static bool emit_ins(cc *c, uint32_t op, uint32_t n, const uint32_t *u)
+{
+    if (!c->live)
+        return true;
+    TRY(emit_op(c, op));
+    for (uint32_t i = 0; i < n; i++)
+        TRY(emit(c, u[i]));
+    return true;
+}
+
+/* ---- control ---- */
+
+static bool read_blocktype(cc *c, ctl *f)
+{
+    int64_t v;
+    if (!wa__read_s33(&c->r, &v))
+        return rd_fail(c);
+    f->bt_type = 0;
+    f->bt_val = 0;
+    if (v >= 0) {
+        if ((uint64_t)v >= c->m->type_count)
+            return fail(c, WA_ERR_INVALID, "unknown type %lld", (long long)v);
+        f->bt_kind = BT_TYPE;
+        f->bt_type = (uint32_t)v;
+        return true;
+    }
+    if (v == -64) {
+        f->bt_kind = BT_EMPTY;
+        return true;
+    }
+    uint8_t t = (uint8_t)(v & 0x7f);
+    if (v < -64 || t == WA_V128 || !is_valtype(t)) {
+        if (t == WA_V128 && v >= -64)
+            return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
+        return fail(c, WA_ERR_MALFORMED, "malformed value type");
+    }
+    f->bt_kind = BT_VAL;
+    f->bt_val = t;
+    return true;
+}
+
+/* block, loop, if: pops the parameters, pushes the frame, keeps the parameters. */
+static bool push_frame(cc *c, ctl *nf)
+{
+    uint32_t np;
+    const uint8_t *p = bt_params(c, nf, &np);
+    TRY(check_top(c, p, np, true));
+    TRY(flush(c));
+    nf->unreachable = false;
+    nf->skip = false;
+    nf->dead = !c->live;
+    nf->targeted = false;
+    nf->height = c->vs_len - np;
+    nf->patch = 0;
+    nf->else_patch = 0;
+    nf->loop_pos = 0;
+    if (c->cs_len == c->cs_cap &&
+        !reserve(c, (void **)&c->cs, &c->cs_cap, sizeof *c->cs, (uint64_t)c->cs_len + 1))
+        return false;
+    c->cs[c->cs_len++] = *nf;
+    return true;
+}
+
+static bool op_block(cc *c, uint8_t kind)
+{
+    ctl nf;
+    memset(&nf, 0, sizeof nf);
+    nf.kind = kind;
+    TRY(read_blocktype(c, &nf));
+    cond k = {0, 0, 0};
+    if (kind == K_IF)
+        TRY(pop_cond(c, &k));
+    TRY(push_frame(c, &nf));
+    ctl *f = top_ctl(c);
+    if (kind == K_LOOP && c->live) {
+        close_block(c);
+        barrier(c);
+        f->loop_pos = c->code_len;
+        TRY(open_block(c));
+    } else if (kind == K_IF && c->live) {
+        TRY(emit_cond_branch(c, &k, true));
+        f->else_patch = c->code_len + 1;
+        TRY(emit(c, 0));
+        close_block(c);
+        TRY(open_block(c));
+    }
+    return true;
+}
+
+static bool op_else(cc *c)
+{
+    ctl *f = top_ctl(c);
+    if (f->kind != K_IF)
+        return fail(c, WA_ERR_MALFORMED, "else without if");
+    uint32_t n;
+    const uint8_t *res = bt_results(c, f, &n);
+    TRY(check_frame_end(c, res, n));
+    if (c->live) {
+        TRY(emit_copies(c, n, slot_at(c, f->height), true));
+        TRY(emit_op(c, WA_OP_br) && emit_target(c, c->cs_len - 1));
+        close_block(c);
+    }
+    f = top_ctl(c);
+    drop_to(c, f->height);
+    barrier(c);
+    if (f->else_patch) {
+        resolve(c, f->else_patch, c->code_len);
+        f->else_patch = 0;
+    }
+    f->kind = K_ELSE;
+    f->unreachable = false;
+    f->skip = false;
+    uint32_t np;
+    const uint8_t *p = bt_params(c, f, &np);
+    for (uint32_t i = 0; i < np; i++)
+        TRY(push(c, p[i]));
+    set_live(c);
+    return open_block(c);
+}
+
+static bool op_end(cc *c)
+{
+    ctl *f = top_ctl(c);
+    uint32_t n;
+    const uint8_t *res = bt_results(c, f, &n);
+    TRY(check_frame_end(c, res, n));
+    if (f->kind == K_FUNC) {
+        if (c->live)
+            TRY(emit_return(c, true));
+        close_block(c);
+        drop_to(c, 0);
+        c->cs_len--;
+        return true;
+    }
+    if (f->kind == K_IF) {
+        /* if without else: the implicit else passes the parameters through */
+        uint32_t np;
+        const uint8_t *p = bt_params(c, f, &np);
+        if (np != n || (n && memcmp(p, res, n) != 0))
+            return mismatch(c);
+    }
+    bool fallthrough = c->live;
+    if (c->live)
+        TRY(emit_copies(c, n, slot_at(c, f->height), true));
+    bool reached = fallthrough || (!f->dead && (f->targeted || f->else_patch));
+    bool split = f->targeted || f->else_patch;
+    if (split) {
+        close_block(c);
+        barrier(c);
+    }
+    resolve(c, f->patch, c->code_len);
+    if (f->else_patch)
+        resolve(c, f->else_patch, c->code_len);
+    drop_to(c, f->height);
+    c->cs_len--;
+    for (uint32_t i = 0; i < n; i++)
+        TRY(push(c, res[i]));
+    c->pend_lo = c->vs_len;
+    if (!reached) /* nothing reaches the code after this end: emit none of it */
+        top_ctl(c)->skip = true;
+    set_live(c);
+    if (split)
+        TRY(open_block(c));
+    return true;
+}
+
+static bool label_idx(cc *c, uint32_t *li)
+{
+    uint32_t depth;
+    *li = 0;
+    TRY(rd_u32(c, &depth));
+    if (depth >= c->cs_len)
+        return fail(c, WA_ERR_INVALID, "unknown label");
+    *li = c->cs_len - 1 - depth;
+    return true;
+}
+
+static void set_unreachable(cc *c)
+{
+    ctl *f = top_ctl(c);
+    drop_to(c, f->height);
+    f->unreachable = true;
+    f->skip = true;
+    c->live = false;
+    close_block(c);
+}
+
+static bool op_br(cc *c)
+{
+    uint32_t li, n;
+    TRY(label_idx(c, &li));
+    const uint8_t *t = label_types(c, &c->cs[li], &n);
+    TRY(check_top(c, t, n, true));
+    if (c->live)
+        TRY(emit_jump(c, li, true));
+    set_unreachable(c);
+    return true;
+}
+
+static bool op_br_if(cc *c)
+{
+    uint32_t li, n;
+    TRY(label_idx(c, &li));
+    cond k;
+    TRY(pop_cond(c, &k));
+    const uint8_t *t = label_types(c, &c->cs[li], &n);
+    TRY(check_top(c, t, n, true));
+    if (!c->live)
+        return true;
+    if (in_place(c, li)) {
+        TRY(emit_copies(c, n, slot_at(c, c->cs[li].height), true));
+        TRY(emit_cond_branch(c, &k, false) && emit_target(c, li));
+    } else {
+        TRY(emit_cond_branch(c, &k, true));
+        uint32_t skip = c->code_len;
+        TRY(emit(c, 0));
+        TRY(emit_jump(c, li, false));
+        c->code[skip] = c->code_len - skip;
+    }
+    close_block(c);
+    barrier(c);
+    return open_block(c);
+}
+
+static bool op_br_table(cc *c)
+{
+    uint32_t count;
+    TRY(rd_u32(c, &count));
+    if (count > c->r.end - c->r.p) /* each label takes at least one byte */
+        return fail(c, WA_ERR_MALFORMED, "unexpected end");
+    TRY(reserve(c, (void **)&c->stubs, &c->stubs_cap, sizeof *c->stubs, (uint64_t)count + 1));
+    for (uint32_t i = 0; i <= count; i++)
+        TRY(label_idx(c, &c->stubs[i]));
+    vent idx;
+    TRY(pop(c, WA_I32, &idx));
+    uint32_t arity;
+    label_types(c, &c->cs[c->stubs[count]], &arity);
+    for (uint32_t i = 0; i <= count; i++) {
+        uint32_t n;
+        const uint8_t *t = label_types(c, &c->cs[c->stubs[i]], &n);
+        if (n != arity)
+            return mismatch(c);
+        TRY(check_top(c, t, n, false));
+    }
+    if (c->live) {
+        uint32_t si;
+        TRY(operand(c, &idx, c->vs_len, &si));
+        /* values already in place for some labels: materialise them once, here */
+        TRY(emit_copies(c, arity, slot_at(c, c->vs_len - arity), true));
+        uint32_t table = c->code_len + 3;
+        TRY(emit_op(c, WA_OP_br_table) && emit(c, si) && emit(c, count));
+        for (uint32_t i = 0; i <= count; i++) {
+            uint32_t li = c->stubs[i];
+            if (in_place(c, li)) {
+                TRY(emit_target(c, li));
+            } else {
+                TRY(emit(c, 0));
+            }
+        }
+        for (uint32_t i = 0; i <= count; i++) {
+            uint32_t li = c->stubs[i];
+            if (in_place(c, li))
+                continue;
+            c->code[table + i] = c->code_len - (table + i);
+            TRY(emit_jump(c, li, false));
+        }
+    }
+    set_unreachable(c);
+    return true;
+}
+
+static bool op_return(cc *c)
+{
+    TRY(check_top(c, c->ft->results, c->ft->result_count, true));
+    if (c->live)
+        TRY(emit_return(c, true));
+    set_unreachable(c);
+    return true;
+}
+
+/* Arguments on top of the stack go to consecutive slots; the callee's frame starts at the
+   first; results come back in the same place. */
+static bool emit_call_args(cc *c, const wa_functype *t, uint32_t *base)
+{
+    TRY(check_top(c, t->params, t->param_count, true));
+    if (c->live)
+        TRY(emit_copies(c, t->param_count, slot_at(c, c->vs_len - t->param_count), true));
+    *base = slot_at(c, c->vs_len - t->param_count);
+    return true;
+}
+
+static bool finish_call(cc *c, const wa_functype *t)
+{
+    drop_to(c, c->vs_len - t->param_count);
+    for (uint32_t i = 0; i < t->result_count; i++)
+        TRY(push(c, t->results[i]));
+    c->pend_lo = c->vs_len;
+    return true;
+}
+
+static bool op_call(cc *c)
+{
+    uint32_t fi, base;
+    TRY(rd_u32(c, &fi));
+    if (fi >= c->m->func_count)
+        return fail(c, WA_ERR_INVALID, "unknown function %u", fi);
+    const wa_functype *t = &c->m->types[c->m->func_types[fi]];
+    TRY(emit_call_args(c, t, &base));
+    if (c->live) {
+        if (fi >= c->m->import_func_count)
+            TRY(emit_op(c, WA_OP_call) && emit(c, fi - c->m->import_func_count) &&
+                emit(c, base));
+        else
+            TRY(emit_op(c, WA_OP_call_import) && emit(c, fi) && emit(c, base));
+    }
+    return finish_call(c, t);
+}
+
+static bool op_call_indirect(cc *c)
+{
+    uint32_t ti, tab, base, se = 0;
+    TRY(rd_u32(c, &ti));
+    TRY(rd_u32(c, &tab));
+    if (tab >= c->m->table_count)
+        return fail(c, WA_ERR_INVALID, "unknown table %u", tab);
+    if (ti >= c->m->type_count)
+        return fail(c, WA_ERR_INVALID, "unknown type %u", ti);
+    if (c->m->tables[tab].elem_type != WA_FUNCREF)
+        return mismatch(c);
+    vent e;
+    TRY(pop(c, WA_I32, &e));
+    const wa_functype *t = &c->m->types[ti];
+    TRY(emit_call_args(c, t, &base));
+    if (c->live) {
+        TRY(operand(c, &e, c->vs_len, &se));
+        TRY(emit_op(c, WA_OP_call_indirect) && emit(c, ti) && emit(c, tab) && emit(c, se) &&
+            emit(c, base));
+    }
+    return finish_call(c, t);
+}
+
+static bool op_select(cc *c, bool typed)
+{
+    uint8_t want = T_UNKNOWN;
+    if (typed) {
+        uint32_t n;
+        TRY(rd_u32(c, &n));
+        if (n != 1)
+            return fail(c, WA_ERR_INVALID, "invalid result arity");
+        TRY(rd_valtype(c, &want));
+    }
+    vent k, b, a;
+    TRY(pop(c, WA_I32, &k));
+    TRY(pop(c, want, &b));
+    TRY(pop(c, want, &a));
+    uint8_t t = want;
+    if (!typed) {
+        if (is_ref(a.type) || is_ref(b.type))
+            return mismatch(c);
+        if (a.type != T_UNKNOWN && b.type != T_UNKNOWN && a.type != b.type)
+            return mismatch(c);
+        t = a.type != T_UNKNOWN ? a.type : b.type;
+    }
+    if (c->live) {
+        uint32_t h = c->vs_len, sa, sb, sk, start;
+        TRY(operand(c, &a, h, &sa));
+        TRY(operand(c, &b, h + 1, &sb));
+        TRY(operand(c, &k, h + 2, &sk));
+        start = c->code_len;
+        TRY(emit_op(c, WA_OP_select) && emit(c, slot_at(c, h)) && emit(c, sa) && emit(c, sb) &&
+            emit(c, sk));
+        note_dst(c, start + 1);
+    }
+    return push(c, t);
+}
+
+static bool local_idx(cc *c, uint32_t *x)
+{
+    TRY(rd_u32(c, x));
+    if (*x >= c->nlocals)
+        return fail(c, WA_ERR_INVALID, "unknown local %u", *x);
+    return true;
+}
+
+/* local.set / local.tee: writes x, retargeting the instruction that produced the value
+   when it is the last one emitted. */
+static bool op_local_set(cc *c, bool tee)
+{
+    uint32_t x;
+    vent e;
+    TRY(local_idx(c, &x));
+    TRY(pop(c, c->ltypes[x], &e));
+    if (c->live) {
+        uint32_t h = c->vs_len;
+        TRY(flush_local(c, x));
+        if (e.kind == V_SLOT && c->last_end == c->code_len &&
+            c->code[c->last_dst] == slot_at(c, h)) {
+            c->code[c->last_dst] = x;
+            c->cmp_end = NONE;
+        } else if (e.kind == V_SLOT) {
+            TRY(emit_mov(c, x, slot_at(c, h)));
+        } else if (e.kind == V_LOCAL) {
+            TRY(emit_mov(c, x, e.local));
+        } else {
+            TRY(emit_const(c, x, e.bits));
+        }
+    }
+    if (!tee)
+        return true;
+    if (c->live && e.kind != V_CONST) {
+        vent l = {c->ltypes[x], V_LOCAL, x, 0};
+        return push_ent(c, l);
+    }
+    e.type = c->ltypes[x];
+    if (e.kind == V_LOCAL) {
+        e.kind = V_SLOT;
+    }
+    return push_ent(c, e);
+}
+
+static bool global_idx(cc *c, uint32_t *g)
+{
+    TRY(rd_u32(c, g));
+    if (*g >= c->m->global_count)
+        return fail(c, WA_ERR_INVALID, "unknown global %u", *g);
+    return true;
+}
+
+static bool table_idx(cc *c, uint32_t *t)
+{
+    TRY(rd_u32(c, t));
+    if (*t >= c->m->table_count)
+        return fail(c, WA_ERR_INVALID, "unknown table %u", *t);
+    return true;
+}
+
+static bool check_elem_idx(cc *c, uint32_t e)
+{
+    if (e >= c->m->elem_count)
+        return fail(c, WA_ERR_INVALID, "unknown elem segment %u", e);
+    return true;
+}
+
+/* A data segment index (read earlier). Without a data count section the data section,
+   which follows the code, may only be referred to when it is absent (no segments). */
+static bool check_data_idx(cc *c, uint32_t d)
+{
+    if (d >= c->m->data_count)
+        return fail(c, WA_ERR_INVALID, "unknown data segment %u", d);
+    if (!c->m->has_data_count)
+        return fail(c, WA_ERR_MALFORMED, "data count section required");
+    return true;
+}
+
+/* Emits a D_* instruction whose destination is the next stack slot, then pushes it. */
+static bool emit_dst_ins(cc *c, uint32_t op, uint8_t type, uint32_t n, const uint32_t *u)
+{
+    if (c->live) {
+        uint32_t start = c->code_len;
+        TRY(emit_op(c, op) && emit(c, slot_at(c, c->vs_len)));
+        for (uint32_t i = 0; i < n; i++)
+            TRY(emit(c, u[i]));
+        note_dst(c, start + 1);
+    }
+    return push(c, type);
+}
+
+/* The 0xfc prefix: saturating truncation, bulk memory, tables. */
+static bool op_prefix_fc(cc *c)
+{
+    static const struct {
+        uint16_t op;
+        uint8_t in, out;
+    } sat[8] = {
+        {WA_OP_i32_trunc_sat_f32_s, WA_F32, WA_I32}, {WA_OP_i32_trunc_sat_f32_u, WA_F32, WA_I32},
+        {WA_OP_i32_trunc_sat_f64_s, WA_F64, WA_I32}, {WA_OP_i32_trunc_sat_f64_u, WA_F64, WA_I32},
+        {WA_OP_i64_trunc_sat_f32_s, WA_F32, WA_I64}, {WA_OP_i64_trunc_sat_f32_u, WA_F32, WA_I64},
+        {WA_OP_i64_trunc_sat_f64_s, WA_F64, WA_I64}, {WA_OP_i64_trunc_sat_f64_u, WA_F64, WA_I64},
+    };
+    uint32_t sub, u[5], s[3];
+    vent a, v;
+    TRY(rd_u32(c, &sub));
+    switch (sub) {
+    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+        TRY(pop(c, sat[sub].in, &a));
+        if (c->live) {
+            uint32_t sa;
+            TRY(operand(c, &a, c->vs_len, &sa));
+            return emit_dst_ins(c, sat[sub].op, sat[sub].out, 1, &sa);
+        }
+        return push(c, sat[sub].out);
+    case 8: /* memory.init */
+        TRY(rd_u32(c, &u[3]));
+        TRY(rd_zero(c));
+        if (c->m->memory_count == 0)
+            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        TRY(check_data_idx(c, u[3]));
+        TRY(pop_i32s(c, 3, u));
+        return emit_ins(c, WA_OP_memory_init, 4, u);
+    case 9: /* data.drop */
+        TRY(rd_u32(c, &u[0]));
+        TRY(check_data_idx(c, u[0]));
+        return emit_ins(c, WA_OP_data_drop, 1, u);
+    case 10: /* memory.copy */
+        TRY(rd_zero(c));
+        TRY(rd_zero(c));
+        if (c->m->memory_count == 0)
+            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        TRY(pop_i32s(c, 3, u));
+        return emit_ins(c, WA_OP_memory_copy, 3, u);
+    case 11: /* memory.fill */
+        TRY(rd_zero(c));
+        if (c->m->memory_count == 0)
+            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        TRY(pop_i32s(c, 3, u));
+        return emit_ins(c, WA_OP_memory_fill, 3, u);
+    case 12: { /* table.init elem table */
+        TRY(rd_u32(c, &u[4]));
+        TRY(table_idx(c, &u[3]));
+        TRY(check_elem_idx(c, u[4]));
+        if (c->m->elems[u[4]].elem_type != c->m->tables[u[3]].elem_type)
+            return mismatch(c);
+        TRY(pop_i32s(c, 3, u));
+        return emit_ins(c, WA_OP_table_init, 5, u);
+    }
+    case 13: /* elem.drop */
+        TRY(rd_u32(c, &u[0]));
+        TRY(check_elem_idx(c, u[0]));
+        return emit_ins(c, WA_OP_elem_drop, 1, u);
+    case 14: /* table.copy dst src */
+        TRY(table_idx(c, &u[3]));
+        TRY(table_idx(c, &u[4]));
+        if (c->m->tables[u[3]].elem_type != c->m->tables[u[4]].elem_type)
+            return mismatch(c);
+        TRY(pop_i32s(c, 3, u));
+        return emit_ins(c, WA_OP_table_copy, 5, u);
+    case 15: { /* table.grow: init n -> old size */
+        uint32_t t;
+        TRY(table_idx(c, &t));
+        vent n;
+        TRY(pop(c, WA_I32, &n));
+        TRY(pop(c, c->m->tables[t].elem_type, &v));
+        if (c->live) {
+            uint32_t h = c->vs_len;
+            TRY(operand(c, &v, h, &s[0]));
+            TRY(operand(c, &n, h + 1, &s[1]));
+            s[2] = t;
+        }
+        return emit_dst_ins(c, WA_OP_table_grow, WA_I32, 3, s);
+    }
+    case 16: /* table.size */
+        TRY(table_idx(c, &u[0]));
+        return emit_dst_ins(c, WA_OP_table_size, WA_I32, 1, u);
+    case 17: { /* table.fill: i val n */
+        uint32_t t;
+        TRY(table_idx(c, &t));
+        vent i, n;
+        TRY(pop(c, WA_I32, &n));
+        TRY(pop(c, c->m->tables[t].elem_type, &v));
+        TRY(pop(c, WA_I32, &i));
+        if (c->live) {
+            uint32_t h = c->vs_len;
+            TRY(operand(c, &i, h, &u[0]));
+            TRY(operand(c, &v, h + 1, &u[1]));
+            TRY(operand(c, &n, h + 2, &u[2]));
+            u[3] = t;
+        }
+        return emit_ins(c, WA_OP_table_fill, 4, u);
+    }
+    default:
+        return fail(c, WA_ERR_MALFORMED, "illegal opcode 0xfc 0x%x", sub);
+    }
+}
+
+/* One instruction. */
+static bool step(cc *c, uint8_t opc)
+{
+    uint32_t x, u[3];
+    vent a, v;
+    switch (opc) {
+    case 0x00: /* unreachable */
+        if (c->live)
+            TRY(emit_op(c, WA_OP_unreachable));
+        set_unreachable(c);
+        return true;
+    case 0x01: /* nop */
+        return true;
+    case 0x02:
+        return op_block(c, K_BLOCK);
+    case 0x03:
+        return op_block(c, K_LOOP);
+    case 0x04:
+        return op_block(c, K_IF);
+    case 0x05:
+        return op_else(c);
+    case 0x0b:
+        return op_end(c);
+    case 0x0c:
+        return op_br(c);
+    case 0x0d:
+        return op_br_if(c);
+    case 0x0e:
+        return op_br_table(c);
+    case 0x0f:
+        return op_return(c);
+    case 0x10:
+        return op_call(c);
+    case 0x11:
+        return op_call_indirect(c);
+    case 0x1a: /* drop */
+        return pop(c, T_UNKNOWN, &a);
+    case 0x1b:
+        return op_select(c, false);
+    case 0x1c:
+        return op_select(c, true);
+    case 0x20: { /* local.get */
+        TRY(local_idx(c, &x));
+        vent l = {c->ltypes[x], V_LOCAL, x, 0};
+        return push_ent(c, l);
+    }
+    case 0x21:
+        return op_local_set(c, false);
+    case 0x22:
+        return op_local_set(c, true);
+    case 0x23: /* global.get */
+        TRY(global_idx(c, &x));
+        return emit_dst_ins(c, WA_OP_global_get, c->m->globals[x].type, 1, &x);
+    case 0x24: { /* global.set */
+        TRY(global_idx(c, &x));
+        if (!c->m->globals[x].mutable_)
+            return fail(c, WA_ERR_INVALID, "global is immutable");
+        TRY(pop(c, c->m->globals[x].type, &v));
+        if (c->live) {
+            TRY(operand(c, &v, c->vs_len, &u[0]));
+            u[1] = x;
+            TRY(emit_ins(c, WA_OP_global_set, 2, u));
+        }
+        return true;
+    }
+    case 0x25: { /* table.get */
+        TRY(table_idx(c, &x));
+        TRY(pop(c, WA_I32, &a));
+        if (c->live) {
+            TRY(operand(c, &a, c->vs_len, &u[0]));
+            u[1] = x;
+        }
+        return emit_dst_ins(c, WA_OP_table_get, c->m->tables[x].elem_type, 2, u);
+    }
+    case 0x26: { /* table.set */
+        TRY(table_idx(c, &x));
+        TRY(pop(c, c->m->tables[x].elem_type, &v));
+        TRY(pop(c, WA_I32, &a));
+        if (c->live) {
+            TRY(operand(c, &a, c->vs_len, &u[0]));
+            TRY(operand(c, &v, c->vs_len + 1, &u[1]));
+            u[2] = x;
+        }
+        return emit_ins(c, WA_OP_table_set, 3, u);
+    }
+    case 0x28: return load(c, WA_OP_i32_load, WA_I32, 2);
+    case 0x29: return load(c, WA_OP_i64_load, WA_I64, 3);
+    case 0x2a: return load(c, WA_OP_i32_load, WA_F32, 2);
+    case 0x2b: return load(c, WA_OP_i64_load, WA_F64, 3);
+    case 0x2c: return load(c, WA_OP_i32_load8_s, WA_I32, 0);
+    case 0x2d: return load(c, WA_OP_i32_load8_u, WA_I32, 0);
+    case 0x2e: return load(c, WA_OP_i32_load16_s, WA_I32, 1);
+    case 0x2f: return load(c, WA_OP_i32_load16_u, WA_I32, 1);
+    case 0x30: return load(c, WA_OP_i64_load8_s, WA_I64, 0);
+    case 0x31: return load(c, WA_OP_i32_load8_u, WA_I64, 0);
+    case 0x32: return load(c, WA_OP_i64_load16_s, WA_I64, 1);
+    case 0x33: return load(c, WA_OP_i32_load16_u, WA_I64, 1);
+    case 0x34: return load(c, WA_OP_i64_load32_s, WA_I64, 2);
+    case 0x35: return load(c, WA_OP_i32_load, WA_I64, 2);
+    case 0x36: return store(c, WA_OP_store32, WA_I32, 2);
+    case 0x37: return store(c, WA_OP_store64, WA_I64, 3);
+    case 0x38: return store(c, WA_OP_store32, WA_F32, 2);
+    case 0x39: return store(c, WA_OP_store64, WA_F64, 3);
+    case 0x3a: return store(c, WA_OP_store8, WA_I32, 0);
+    case 0x3b: return store(c, WA_OP_store16, WA_I32, 1);
+    case 0x3c: return store(c, WA_OP_store8, WA_I64, 0);
+    case 0x3d: return store(c, WA_OP_store16, WA_I64, 1);
+    case 0x3e: return store(c, WA_OP_store32, WA_I64, 2);
+    case 0x3f: /* memory.size */
+        TRY(rd_zero(c));
+        if (c->m->memory_count == 0)
+            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        return emit_dst_ins(c, WA_OP_memory_size, WA_I32, 0, NULL);
+    case 0x40: /* memory.grow */
+        TRY(rd_zero(c));
+        if (c->m->memory_count == 0)
+            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        TRY(pop(c, WA_I32, &a));
+        if (c->live)
+            TRY(operand(c, &a, c->vs_len, &u[0]));
+        return emit_dst_ins(c, WA_OP_memory_grow, WA_I32, 1, u);
+    case 0x41: { /* i32.const */
+        int32_t k;
+        if (!wa__read_s32(&c->r, &k))
+            return rd_fail(c);
+        return push_const(c, WA_I32, (uint32_t)k);
+    }
+    case 0x42: { /* i64.const */
+        int64_t k;
+        if (!wa__read_s64(&c->r, &k))
+            return rd_fail(c);
+        return push_const(c, WA_I64, (uint64_t)k);
+    }
+    case 0x43: { /* f32.const */
+        uint64_t k;
+        if (!wa__read_fixed(&c->r, 4, &k))
+            return rd_fail(c);
+        return push_const(c, WA_F32, k);
+    }
+    case 0x44: { /* f64.const */
+        uint64_t k;
+        if (!wa__read_fixed(&c->r, 8, &k))
+            return rd_fail(c);
+        return push_const(c, WA_F64, k);
+    }
+    case 0xd0: { /* ref.null t */
+        uint8_t t;
+        TRY(rd_u8(c, &t));
+        if (!is_ref(t))
+            return fail(c, WA_ERR_MALFORMED, "malformed reference type");
+        return push_const(c, t, 0);
+    }
+    case 0xd1: /* ref.is_null */
+        TRY(pop(c, T_UNKNOWN, &a));
+        if (a.type != T_UNKNOWN && !is_ref(a.type))
+            return mismatch(c);
+        if (c->live)
+            TRY(operand(c, &a, c->vs_len, &u[0]));
+        return emit_dst_ins(c, WA_OP_ref_is_null, WA_I32, 1, u);
+    case 0xd2: /* ref.func */
+        TRY(rd_u32(c, &x));
+        if (x >= c->m->func_count)
+            return fail(c, WA_ERR_INVALID, "unknown function %u", x);
+        if (!c->m->func_declared || !(c->m->func_declared[x / 8] & (1u << (x % 8))))
+            return fail(c, WA_ERR_INVALID, "undeclared function reference");
+        return emit_dst_ins(c, WA_OP_ref_func, WA_FUNCREF, 1, &x);
+    case 0xfc:
+        return op_prefix_fc(c);
+    case 0xfd:
+        return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
+    default:
+        if (opc >= 0x45 && opc <= 0xc4)
+            return numeric(c, opc);
+        return fail(c, WA_ERR_MALFORMED, "illegal opcode 0x%02x", opc);
+    }
+}
+
+/* Validates and compiles defined function i into c->code. */
+static bool compile_body(cc *c, uint32_t i)
+{
+    wa_module *m = c->m;
+    wa_func_decl *d = &m->funcs[i];
+    c->func_idx = m->import_func_count + i;
+    c->ft = &m->types[d->type_idx];
+    c->r.base = m->bytes;
+    c->r.p = d->body;
+    c->r.end = d->body_end;
+    c->r.fail = NULL;
+    c->op_offset = d->body_offset;
+
+    uint64_t nl = (uint64_t)c->ft->param_count + d->local_count;
+    if (nl > WA_MAX_LOCALS)
+        return fail(c, WA_ERR_LIMIT, "too many locals");
+    c->nlocals = (uint32_t)nl;
+    uint32_t cap = c->locals_cap;
+    TRY(reserve(c, (void **)&c->ltypes, &cap, 1, nl));
+    cap = c->locals_cap;
+    TRY(reserve(c, (void **)&c->lrefs, &cap, sizeof *c->lrefs, nl));
+    c->locals_cap = cap;
+    if (c->ft->param_count)
+        memcpy(c->ltypes, c->ft->params, c->ft->param_count);
+    if (d->local_count)
+        memcpy(c->ltypes + c->ft->param_count, d->local_types, d->local_count);
+    if (nl)
+        memset(c->lrefs, 0, (size_t)nl * sizeof *c->lrefs);
+
+    c->vs_len = 0;
+    c->pend_lo = 0;
+    c->max_height = 0;
+    c->code_len = 0;
+    c->cs_len = 0;
+    c->fuel_pos = NONE;
+    c->fuel_count = 0;
+    barrier(c);
+    TRY(reserve(c, (void **)&c->cs, &c->cs_cap, sizeof *c->cs, 1));
+    ctl *f = &c->cs[c->cs_len++];
+    memset(f, 0, sizeof *f);
+    f->kind = K_FUNC;
+    f->bt_kind = BT_TYPE;
+    f->bt_type = d->type_idx;
+    c->live = true;
+    TRY(open_block(c));
+
+    while (c->cs_len > 0) {
+        uint8_t opc;
+        c->op_offset = wa__reader_offset(&c->r);
+        if (c->r.p >= c->r.end)
+            return fail(c, WA_ERR_MALFORMED, "END opcode expected");
+        opc = *c->r.p++;
+        if (c->live)
+            c->fuel_count++;
+        TRY(step(c, opc));
+    }
+    if (c->r.p != c->r.end)
+        return fail(c, WA_ERR_MALFORMED, "section size mismatch");
+    return true;
+}
+
+static void free_compiled(const wa_config *cfg, wa_compiled *comp)
+{
+    if (!comp)
+        return;
+    wa__free(cfg, comp->code, comp->code_units * sizeof *comp->code);
+    wa__free(cfg, comp->fns, (size_t)comp->fn_count * sizeof *comp->fns);
+    wa__free(cfg, comp, sizeof *comp);
+}
+
+void wa__compile_free(wa_module *m)
+{
+    if (!m || !m->compiled)
+        return;
+    uint32_t n = m->func_count - m->import_func_count;
+    for (uint32_t i = 0; m->funcs && i < n; i++) {
+        m->funcs[i].code = NULL;
+        m->funcs[i].code_len = 0;
+    }
+    free_compiled(&m->cfg, m->compiled);
+    m->compiled = NULL;
+}
+
+wa_status wa__compile(wa_module *m, wa_error *err)
+{
+    const wa_config *cfg = &m->cfg;
+    uint32_t n = m->func_count - m->import_func_count;
+    wa_compiled *comp = wa__alloc(cfg, sizeof *comp);
+    if (!comp)
+        return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    comp->fn_count = n;
+    comp->fns = wa__alloc(cfg, (size_t)n * sizeof *comp->fns);
+    if (!comp->fns) {
+        free_compiled(cfg, comp);
+        return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    }
+
+    cc c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.cfg = cfg;
+    c.err = err;
+    c.words = wa__op_words();
+    c.metering = cfg->metering;
+
+    size_t *offs = wa__alloc(cfg, (size_t)n * sizeof *offs);
+    size_t units = 0, cap = 0;
+    uint32_t *arena = NULL;
+    bool ok = offs != NULL;
+    if (!ok)
+        wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    for (uint32_t i = 0; ok && i < n; i++) {
+        ok = compile_body(&c, i);
+        if (!ok)
+            break;
+        if (units + c.code_len > cap) {
+            size_t ncap = cap ? cap : 1024;
+            while (ncap < units + c.code_len)
+                ncap *= 2;
+            uint32_t *na = wa__realloc(cfg, arena, cap * sizeof *arena, ncap * sizeof *arena);
+            if (!na) {
+                ok = false;
+                wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+                break;
+            }
+            arena = na;
+            cap = ncap;
+        }
+        memcpy(arena + units, c.code, (size_t)c.code_len * sizeof *arena);
+        offs[i] = units;
+        wa_fn *fn = &comp->fns[i];
+        fn->frame_slots = c.nlocals + c.max_height;
+        if (fn->frame_slots < c.ft->result_count)
+            fn->frame_slots = c.ft->result_count;
+        fn->param_count = c.ft->param_count;
+        fn->local_count = c.nlocals - c.ft->param_count;
+        fn->result_count = c.ft->result_count;
+        fn->func_idx = c.func_idx;
+        m->funcs[i].code_len = (size_t)c.code_len * sizeof *arena;
+        m->funcs[i].frame_slots = fn->frame_slots;
+        units += c.code_len;
+    }
+
+    wa__free(cfg, c.ltypes, c.locals_cap);
+    wa__free(cfg, c.lrefs, (size_t)c.locals_cap * sizeof *c.lrefs);
+    wa__free(cfg, c.vs, (size_t)c.vs_cap * sizeof *c.vs);
+    wa__free(cfg, c.cs, (size_t)c.cs_cap * sizeof *c.cs);
+    wa__free(cfg, c.code, (size_t)c.code_cap * sizeof *c.code);
+    wa__free(cfg, c.stubs, (size_t)c.stubs_cap * sizeof *c.stubs);
+
+    if (!ok) {
+        wa__free(cfg, arena, cap * sizeof *arena);
+        wa__free(cfg, offs, (size_t)n * sizeof *offs);
+        free_compiled(cfg, comp);
+        return err ? err->st : WA_ERR_INVALID;
+    }
+    comp->code = arena;
+    comp->code_units = cap;
+    for (uint32_t i = 0; i < n; i++) {
+        comp->fns[i].code = arena + offs[i];
+        m->funcs[i].code = arena + offs[i];
+    }
+    wa__free(cfg, offs, (size_t)n * sizeof *offs);
+    m->compiled = comp;
+    return WA_OK;
+}

@@ -1,0 +1,25 @@
+;; Integer and float arithmetic, locals, blocks, loops, br_table, select, calls.
+(module
+  (func $fac (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 1))
+      (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
+  (func (export "fac") (result i64) (call $fac (i64.const 20)))
+  (func (export "sum") (result i32) (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 100))))
+    (local.get $s))
+  (func (export "switch") (result i32)
+    (block $a (block $b (block $c
+      (br_table $a $b $c (i32.const 1)))
+      (return (i32.const 3)))
+      (return (i32.const 2)))
+    (i32.const 1))
+  (func (export "floats") (result f64)
+    (f64.add (f64.sqrt (f64.const 2)) (f64.promote_f32 (f32.nearest (f32.const 2.5)))))
+  (func (export "conv") (result i32)
+    (i32.add (i32.trunc_sat_f64_s (f64.const 1e30)) (i32.extend8_s (i32.const 255))))
+  (func (export "pick") (result i64 i32)
+    (select (i64.const 1) (i64.const 2) (i32.const 0)) (i32.const 7)))

@@ -1,0 +1,15 @@
+;; Linear memory: data, loads and stores, growth, bulk operations, an out-of-bounds trap.
+(module
+  (memory 1 4)
+  (data (i32.const 16) "hello, fuzz")
+  (data $passive "passive")
+  (func (export "load") (result i32) (i32.load8_u offset=16 (i32.const 0)))
+  (func (export "store") (i64.store (i32.const 8) (i64.const -1)))
+  (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "bulk")
+    (memory.fill (i32.const 100) (i32.const 7) (i32.const 50))
+    (memory.copy (i32.const 200) (i32.const 100) (i32.const 50))
+    (memory.init $passive (i32.const 300) (i32.const 0) (i32.const 7))
+    (data.drop $passive))
+  (func (export "oob") (result i32) (i32.load (i32.const 65534))))

@@ -1,0 +1,26 @@
+;; merge_effects.wat: a hook that returns a value and commits without trapping; the method
+;; runs in the same instance and logic, so both stay visible (spec/runtime-model.md §3).
+(module
+  (import "env" "value_return" (func $ret (param i64)))
+  (import "env" "commit" (func $commit (param i64 i64)))
+  (import "env" "log_utf8" (func $log (param i64)))
+  (memory (export "memory") 1)
+  (global $calls (mut i32) (i32.const 0))
+  (data (i32.const 0) "from hook")
+  (data (i32.const 16) "plain")
+  (data (i32.const 128) "\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef\ef")
+  (func $commit_ef
+    (i64.store (i32.const 256) (i64.const 128)) (i64.store (i32.const 264) (i64.const 32))
+    (i64.store (i32.const 272) (i64.const 0)) (i64.store (i32.const 280) (i64.const 0))
+    (call $commit (i64.const 256) (i64.const 272)))
+  (func (export "__calimero_register_merge")
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (i64.store (i32.const 300) (i64.const 0))
+    (i64.store (i32.const 308) (i64.const 0))
+    (i64.store (i32.const 316) (i64.const 9))
+    (call $ret (i64.const 300))
+    (call $commit_ef))
+  (func (export "plain")
+    (i64.store (i32.const 400) (i64.const 16)) (i64.store (i32.const 408) (i64.const 5))
+    (call $log (i64.const 400)))
+  (func (export "commit_again") (call $commit_ef)))

@@ -5,11 +5,13 @@
 # overhead of metering (fuel). Writes the same figures to bench/out/results.json.
 #
 # Timing method: in-process, in all three harnesses (native_main.c, node_runner.js,
-# crbench.c). Each process loads and compiles its kernel once, untimed, then times REPS
-# calls of run(n) with a monotonic clock and prints every time; this script takes the
-# median. hyperfine is not used for the kernels: it times whole processes, which would fold
-# process start-up, node's boot and both engines' compile times into the figures, and
-# compile is measured on its own below. The compile and instantiate figures are likewise
+# crbench.c). Each process loads and compiles its kernel, untimed (node also makes one
+# untimed warm-up call so that V8's optimized tier runs), then times one call of run(n)
+# with a monotonic clock. Repetitions are interleaved across engines (native, node, ours,
+# ours+fuel, then again), so load from other processes hits every engine alike; the
+# table shows medians, the JSON also minimums. hyperfine is not used for the kernels: it
+# times whole processes, which would fold process start-up, node's boot and both engines'
+# compile times into the figures, and compile is measured on its own below. The compile and instantiate figures are likewise
 # medians of many in-process repetitions (crbench --compile / --instantiate).
 #
 # Environment:
@@ -111,25 +113,35 @@ json_num() {
     if [ "$1" = nan ] || [ -z "$1" ]; then printf 'null'; else printf '%s' "$1"; fi
 }
 
-# run_engine LABEL COMMAND...: runs a harness, prints "CHECKSUM MEDIAN [FUEL]" or "- nan".
-run_engine() {
-    local label=$1 out
-    shift
-    if ! out=$("$@" 2>&1); then
-        echo "error: $label: $(printf '%s\n' "$out" | tail -1)" >&2
-        echo "- nan"
-        return 1
+# run_one ENGINE KERNEL N WASM: one process, one timed call of run(n)
+run_one() {
+    case $1 in
+    native) "$native" "$2" "$3" 1 ;;
+    node) node "$here/node_runner.js" "$4" "$3" 1 1 ;;
+    ours) "$crbench" --reps 1 --run "$4" "$3" ;;
+    fuel) "$crbench" --fuel --reps 1 --run "$4" "$3" ;;
+    esac
+}
+
+# stat_of ENGINE median|min: over the current kernel's times, "nan" if the engine failed
+stat_of() {
+    if [ "${sum[$1]:--}" = - ]; then
+        echo nan
+    elif [ "$2" = min ]; then
+        tr ' ' '\n' <<<"${times[$1]}" | sed '/^$/d' | sort -g | head -1
+    else
+        tr ' ' '\n' <<<"${times[$1]}" | sed '/^$/d' | median
     fi
-    local sum fuel
-    sum=$(field checksum "$out")
-    fuel=$(field fuel "$out")
-    echo "$sum $(times_median "$out") ${fuel}"
 }
 
 # ---- kernels ----
 selected=${BENCH_KERNELS:-$(echo "$kernel_table" | awk 'NF { print $1 }' | tr '\n' ' ')}
 mkdir -p "$out_dir"
-echo "calimero-runtime benchmarks: $(nproc 2>/dev/null || echo ?) cores," \
+engines=(native node)
+[ "$have_ours" = 0 ] || engines+=(ours)
+[ "$have_ours" = 0 ] || [ "$do_fuel" = 0 ] || engines+=(fuel)
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo ?)
+echo "calimero-runtime benchmarks: $(nproc 2>/dev/null || echo ?) cores (load $load)," \
     "gcc $(gcc -dumpfullversion), node $(node --version), reps $reps$([ "$quick" = 1 ] && echo ', QUICK')"
 echo
 
@@ -143,17 +155,35 @@ for k in $selected; do
         n=$(echo "$line" | awk '{ print $2 }')
     fi
     wasm="$wasm_dir/$k.wasm"
-    [ ! -t 2 ] || printf '  running %-8s n=%s ...\r' "$k" "$n" >&2
 
-    read -r nat_sum nat_ms _ < <(run_engine "$k native" "$native" "$k" "$n" "$reps" || true)
-    read -r node_sum node_ms _ < <(run_engine "$k node" node "$here/node_runner.js" "$wasm" "$n" "$reps" || true)
-    ours_sum=- ours_ms=nan fuel_sum=- fuel_ms=nan fuel_ops=
-    if [ "$have_ours" = 1 ]; then
-        read -r ours_sum ours_ms _ < <(run_engine "$k ours" "$crbench" --reps "$reps" --run "$wasm" "$n" || true)
-        if [ "$do_fuel" = 1 ]; then
-            read -r fuel_sum fuel_ms fuel_ops < <(run_engine "$k ours+fuel" "$crbench" --fuel --reps "$reps" --run "$wasm" "$n" || true)
-        fi
-    fi
+    # Repetitions are interleaved across engines (one process per timed call), so that
+    # load from other processes on a shared machine spreads over all engines alike.
+    declare -A sum=() times=() ops=()
+    for ((r = 1; r <= reps; r++)); do
+        [ ! -t 2 ] || printf '  %-8s n=%-8s rep %d/%d ...\r' "$k" "$n" "$r" "$reps" >&2
+        for e in "${engines[@]}"; do
+            [ "${sum[$e]:-}" != - ] || continue
+            if ! out=$(run_one "$e" "$k" "$n" "$wasm" 2>&1); then
+                echo "error: $k: $e: $(printf '%s\n' "$out" | tail -1)" >&2
+                sum[$e]=-
+                continue
+            fi
+            s=$(field checksum "$out")
+            if [ -n "${sum[$e]:-}" ] && [ "${sum[$e]}" != "$s" ]; then
+                echo "error: $k: $e: checksum changed between runs: ${sum[$e]}, $s" >&2
+                sum[$e]=-
+                continue
+            fi
+            sum[$e]=$s
+            times[$e]="${times[$e]:-} $(field times_ms "$out")"
+            ops[$e]=$(field fuel "$out")
+        done
+    done
+    nat_sum=${sum[native]:--} node_sum=${sum[node]:--}
+    ours_sum=${sum[ours]:--} fuel_sum=${sum[fuel]:--} fuel_ops=${ops[fuel]:-}
+    nat_ms=$(stat_of native median) node_ms=$(stat_of node median)
+    ours_ms=$(stat_of ours median) fuel_ms=$(stat_of fuel median)
+    mins="$(stat_of native min) $(stat_of node min) $(stat_of ours min) $(stat_of fuel min)"
 
     # check ENGINE CHECKSUM: compares with native; returns 1 (and records why) if different
     status=ok
@@ -178,7 +208,8 @@ for k in $selected; do
             [ "$do_fuel" = 0 ] || check "ours+fuel" "$fuel_sum" || fuel_ms=nan
         fi
     fi
-    rows+=("$k $n $nat_sum $nat_ms $node_ms $ours_ms $fuel_ms ${fuel_ops:-nan} $status")
+    rows+=("$k $n $nat_sum $nat_ms $node_ms $ours_ms $fuel_ms ${fuel_ops:-nan} $status $mins")
+    unset sum times ops
 done
 [ ! -t 2 ] || printf '%*s\r' 40 '' >&2
 
@@ -204,9 +235,10 @@ BEGIN {
     json = json sprintf("%s\n    {\"name\": \"%s\", \"n\": %s, \"checksum\": \"%s\", " \
         "\"native_ms\": %s, \"node_ms\": %s, \"ours_ms\": %s, \"ours_fuel_ms\": %s, " \
         "\"wasm_ops\": %s, \"ours_over_native\": %s, \"node_over_native\": %s, " \
-        "\"fuel_over_ours\": %s, \"ok\": %s}", NR > 1 ? "," : "", k, $2, $3, jn(nat),
+        "\"fuel_over_ours\": %s, \"ok\": %s, \"min_ms\": {\"native\": %s, \"node\": %s, " \
+        "\"ours\": %s, \"ours_fuel\": %s}}", NR > 1 ? "," : "", k, $2, $3, jn(nat),
         jn(nod), jn(ours), jn(fuel), jn(ops), jn(ro), jn(rn), jn(rf),
-        st == "ok" ? "true" : "false")
+        st == "ok" ? "true" : "false", jn($10), jn($11), jn($12), jn($13))
 }
 END {
     go = co ? exp(so / co) : "nan"; gn = cn ? exp(sn / cn) : "nan"; gf = cf ? exp(sf / cf) : "nan"

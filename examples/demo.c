@@ -70,8 +70,7 @@ int main(int argc, char **argv)
     }
     size_t wasm_len;
     uint8_t *wasm = example_read_file(app, &wasm_len);
-    if (!wasm)
-        return 1;
+    if (!wasm) return 1;
 
     int rc = 1;
     cr_error err;
@@ -81,8 +80,7 @@ int main(int argc, char **argv)
     cr_storage *state = NULL;
     cr_engine_config cfg = cr_engine_config_default();
     cr_log log;
-    if (cr_log_init(&log, NULL, &err) != CR_OK)
-        fprintf(stderr, "warning: %s\n", err.message);
+    if (cr_log_init(&log, NULL, &err) != CR_OK) fprintf(stderr, "warning: %s\n", err.message);
     cr_log_attach(&log, &cfg);
     if (cr_engine_create(&cfg, &eng, &err) != CR_OK ||
         cr_module_compile(eng, wasm, wasm_len, &mod, &err) != CR_OK ||
@@ -91,8 +89,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: %s\n", err.message);
         goto out;
     }
-    printf("app %s (%zu bytes), store %s%s\n", app, wasm_len, store,
-           tmp[0] ? " (temporary)" : "");
+    printf("app %s (%zu bytes), store %s%s\n", app, wasm_len, store, tmp[0] ? " (temporary)" : "");
 
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         const call *c = &calls[i];
@@ -107,7 +104,7 @@ int main(int argc, char **argv)
         p.input = (const uint8_t *)c->input;
         p.input_len = strlen(c->input);
         p.storage = cr_stage_storage(st);
-        printf("\n%s %s\n", c->method, c->input);
+        printf("\n%s%s%s\n", c->method, c->input[0] ? " " : "", c->input);
         if (cr_run(mod, &p, &o, &err) != CR_OK) {
             fprintf(stderr, "error: %s\n", err.message);
             cr_stage_destroy(st);
@@ -132,7 +129,6 @@ out:
     cr_module_destroy(mod);
     cr_engine_destroy(eng);
     free(wasm);
-    if (tmp[0])
-        example_rmdir(tmp);
+    if (tmp[0]) example_rmdir(tmp);
     return rc;
 }

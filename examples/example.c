@@ -33,8 +33,7 @@ uint8_t *example_read_file(const char *path, size_t *len)
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     bool bad = ferror(f);
     fclose(f);
@@ -57,12 +56,10 @@ bool example_tmpdir(char *buf, size_t cap)
 void example_rmdir(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
         struct stat sb;
@@ -77,8 +74,7 @@ void example_rmdir(const char *dir)
 
 bool example_should_commit(const char *method, const cr_outcome *o)
 {
-    if (cr_outcome_error(o) != CR_CALL_OK)
-        return false;
+    if (cr_outcome_error(o) != CR_CALL_OK) return false;
     return cr_outcome_root_hash(o) != NULL || strcmp(method, "init") == 0;
 }
 
@@ -98,12 +94,12 @@ void example_print_value(FILE *out, const uint8_t *p, size_t n, const char *inde
     }
     json_decref(text);
     json_t *j = json_loadb((const char *)p, n, JSON_DECODE_ANY, NULL);
-    if (j && (json_is_object(j) || json_is_array(j)) && (json_is_object(j) ? json_object_size(j) : json_array_size(j)) > 0) {
+    if (j && (json_is_object(j) || json_is_array(j)) &&
+        (json_is_object(j) ? json_object_size(j) : json_array_size(j)) > 0) {
         char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         for (const char *c = s; c && *c; c++) {
             fputc(*c, out);
-            if (*c == '\n')
-                fputs(indent, out);
+            if (*c == '\n') fputs(indent, out);
         }
         free(s);
     } else {
@@ -116,23 +112,6 @@ void example_print_outcome(FILE *out, const cr_outcome *o)
 {
     const uint8_t *data;
     size_t len;
-    if (cr_outcome_error(o) == CR_CALL_OK) {
-        fputs("  returns:   ", out);
-        if (cr_outcome_returns(o, &data, &len))
-            example_print_value(out, data, len, "             ");
-        else
-            fputs("(nothing)", out);
-        fputc('\n', out);
-    } else {
-        fprintf(out, "  error:     %s\n", cr_outcome_error_variant(o));
-        if (cr_outcome_error_payload(o, &data, &len)) {
-            fputs("  payload:   ", out);
-            example_print_value(out, data, len, "             ");
-            fputc('\n', out);
-        } else {
-            fprintf(out, "             %s\n", cr_outcome_error_display(o));
-        }
-    }
     const uint8_t *root = cr_outcome_root_hash(o);
     fputs("  root hash: ", out);
     if (root)
@@ -156,5 +135,22 @@ void example_print_outcome(FILE *out, const cr_outcome *o)
         fprintf(out, "%s%.*s ", i ? "             " : "  events:    ", (int)e.kind_len, e.kind);
         example_print_value(out, e.data, e.data_len, "             ");
         fputc('\n', out);
+    }
+    if (cr_outcome_error(o) == CR_CALL_OK) {
+        fputs("  returns:   ", out);
+        if (cr_outcome_returns(o, &data, &len))
+            example_print_value(out, data, len, "             ");
+        else
+            fputs("(nothing)", out);
+        fputc('\n', out);
+    } else {
+        fprintf(out, "  error:     %s\n", cr_outcome_error_variant(o));
+        if (cr_outcome_error_payload(o, &data, &len)) {
+            fputs("  payload:   ", out);
+            example_print_value(out, data, len, "             ");
+            fputc('\n', out);
+        } else {
+            fprintf(out, "             %s\n", cr_outcome_error_display(o));
+        }
     }
 }

@@ -42,19 +42,16 @@ static void *serve(void *arg)
     server *s = arg;
     for (;;) {
         int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            break;
+        if (c < 0) break;
         /* read the request head (the guest sends no body) */
         char req[8192];
         size_t n = 0;
         while (n < sizeof req - 1) {
             ssize_t got = read(c, req + n, sizeof req - 1 - n);
-            if (got <= 0)
-                break;
+            if (got <= 0) break;
             n += (size_t)got;
             req[n] = 0;
-            if (strstr(req, "\r\n\r\n"))
-                break;
+            if (strstr(req, "\r\n\r\n")) break;
         }
         char head[256];
         int hn = snprintf(head, sizeof head,
@@ -73,8 +70,7 @@ static bool server_start(server *s)
 {
     memset(s, 0, sizeof *s);
     s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (s->fd < 0)
-        return false;
+    if (s->fd < 0) return false;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t alen = sizeof a;
@@ -168,8 +164,7 @@ int main(int argc, char **argv)
     }
     size_t wasm_len;
     uint8_t *wasm = example_read_file(guest, &wasm_len);
-    if (!wasm)
-        return 1;
+    if (!wasm) return 1;
     server s;
     if (!server_start(&s)) {
         perror("fetch: server");
@@ -180,10 +175,8 @@ int main(int argc, char **argv)
     snprintf(url, sizeof url, "http://127.0.0.1:%u/account/nearkat.testnet", s.port);
     printf("server listening on 127.0.0.1:%u\n", s.port);
     bool ok = true;
-    if (want_on)
-        ok &= run_mode(wasm, wasm_len, url, true);
-    if (want_off)
-        ok &= run_mode(wasm, wasm_len, url, false);
+    if (want_on) ok &= run_mode(wasm, wasm_len, url, true);
+    if (want_off) ok &= run_mode(wasm, wasm_len, url, false);
     server_stop(&s);
     printf("\nrequests served: %u\n", s.served);
     free(wasm);

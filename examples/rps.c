@@ -73,8 +73,7 @@ static bool call(bench *b, const char *method, const char *input)
         return false;
     }
     bool ok = cr_outcome_error(o) == CR_CALL_OK;
-    if (!ok)
-        fprintf(stderr, "rps: %s %s failed: %s\n", method, input, cr_outcome_error_display(o));
+    if (!ok) fprintf(stderr, "rps: %s %s failed: %s\n", method, input, cr_outcome_error_display(o));
     if (ok && example_should_commit(method, o)) {
         if (cr_stage_commit(b->stage, &err) != CR_OK) {
             fprintf(stderr, "rps: commit: %s\n", err.message);
@@ -101,15 +100,13 @@ static bool measure(bench *b, bool set, int calls, int warmup, result *r)
     char input[128];
     for (int i = 0; i < warmup; i++) {
         make_input(input, sizeof input, set, i);
-        if (!call(b, method, input))
-            return false;
+        if (!call(b, method, input)) return false;
     }
     double t0 = now_us();
     for (int i = 0; i < calls; i++) {
         make_input(input, sizeof input, set, i);
         double t = now_us();
-        if (!call(b, method, input))
-            return false;
+        if (!call(b, method, input)) return false;
         b->times[i] = now_us() - t;
     }
     double total = now_us() - t0;
@@ -131,15 +128,12 @@ static bool run_store(const cr_engine *eng, const cr_module *mod, store_kind kin
     cr_lmdb *db = NULL;
     cr_error err;
     bool ok = false;
-    if (!b.times)
-        goto out;
+    if (!b.times) goto out;
     if (kind == STORE_MEMORY) {
-        if (cr_memory_storage_create(eng, &b.storage, &err) != CR_OK)
-            goto fail;
+        if (cr_memory_storage_create(eng, &b.storage, &err) != CR_OK) goto fail;
     } else {
         cr_lmdb_config cfg = cr_lmdb_config_default();
-        if (kind == STORE_LMDB_NOSYNC)
-            cfg.flags |= CR_LMDB_NOSYNC;
+        if (kind == STORE_LMDB_NOSYNC) cfg.flags |= CR_LMDB_NOSYNC;
         if (!example_tmpdir(dir, sizeof dir)) {
             perror("rps: temporary store");
             goto out;
@@ -148,15 +142,12 @@ static bool run_store(const cr_engine *eng, const cr_module *mod, store_kind kin
             cr_lmdb_storage_open(db, "state", &b.storage, &err) != CR_OK)
             goto fail;
     }
-    if (cr_stage_create(eng, b.storage, &b.stage, &err) != CR_OK)
-        goto fail;
-    if (!call(&b, "init", ""))
-        goto out;
+    if (cr_stage_create(eng, b.storage, &b.stage, &err) != CR_OK) goto fail;
+    if (!call(&b, "init", "")) goto out;
     for (int i = 0; i < KEYS; i++) {
         char input[128];
         snprintf(input, sizeof input, "{\"key\":\"key%d\",\"value\":\"value%d\"}", i, i);
-        if (!call(&b, "set", input))
-            goto out;
+        if (!call(&b, "set", input)) goto out;
     }
     ok = measure(&b, false, calls, warmup, get) && measure(&b, true, calls, warmup, set);
     goto out;
@@ -166,8 +157,7 @@ out:
     cr_stage_destroy(b.stage);
     cr_storage_destroy(b.storage);
     cr_lmdb_close(db);
-    if (dir[0])
-        example_rmdir(dir);
+    if (dir[0]) example_rmdir(dir);
     free(b.times);
     return ok;
 }
@@ -203,21 +193,17 @@ int main(int argc, char **argv)
             i++;
             report = STORE_KINDS;
             for (int k = 0; k < STORE_KINDS; k++)
-                if (!strcmp(v, store_names[k]))
-                    report = (store_kind)k;
-            if (report == STORE_KINDS)
-                return usage();
+                if (!strcmp(v, store_names[k])) report = (store_kind)k;
+            if (report == STORE_KINDS) return usage();
         } else {
             return usage();
         }
     }
-    if (calls < 1 || warmup < 0)
-        return usage();
+    if (calls < 1 || warmup < 0) return usage();
 
     size_t wasm_len;
     uint8_t *wasm = example_read_file(app, &wasm_len);
-    if (!wasm)
-        return 1;
+    if (!wasm) return 1;
     cr_engine *eng = NULL;
     cr_module *mod = NULL;
     cr_error err;
@@ -228,22 +214,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "rps: %s: %s\n", app, err.message);
         goto out;
     }
-    printf("%s: %d calls after %d warm-up, %d keys in store, fresh instance per call\n", app,
-           calls, warmup, KEYS);
+    printf("%s: %d calls after %d warm-up, %d keys in store, fresh instance per call\n", app, calls,
+           warmup, KEYS);
     printf("%-12s %12s %11s %12s %11s\n", "store", "get calls/s", "get p50 us", "set calls/s",
            "set p50 us");
     result res[STORE_KINDS][2];
     for (int k = 0; k < STORE_KINDS; k++) {
-        if (!run_store(eng, mod, (store_kind)k, calls, warmup, &res[k][0], &res[k][1]))
-            goto out;
+        if (!run_store(eng, mod, (store_kind)k, calls, warmup, &res[k][0], &res[k][1])) goto out;
         printf("%-12s %12.0f %11.1f %12.0f %11.1f\n", store_names[k], res[k][0].per_s,
                res[k][0].p50_us, res[k][1].per_s, res[k][1].p50_us);
         fflush(stdout);
     }
     if (json)
-        printf("{\"get\":{\"per_s\":%.0f,\"p50_us\":%.1f},\"set\":{\"per_s\":%.0f,\"p50_us\":%.1f}}\n",
-               res[report][0].per_s, res[report][0].p50_us, res[report][1].per_s,
-               res[report][1].p50_us);
+        printf(
+            "{\"get\":{\"per_s\":%.0f,\"p50_us\":%.1f},\"set\":{\"per_s\":%.0f,\"p50_us\":%.1f}}\n",
+            res[report][0].per_s, res[report][0].p50_us, res[report][1].per_s,
+            res[report][1].p50_us);
     rc = 0;
 out:
     cr_module_destroy(mod);

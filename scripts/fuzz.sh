@@ -22,7 +22,7 @@ for target in fuzz_decode fuzz_run; do
     artifacts="build-fuzz/artifacts/$target/"
     mkdir -p "$work" "$artifacts"
     echo "== $target: ${seconds}s"
-    if ! "build-fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    if ! "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$artifacts" -print_final_stats=1 \
         "$work" "tests/fuzz/corpus/$target"; then
         echo "== $target: failed, see $artifacts" >&2

@@ -36,17 +36,17 @@ extern "C" {
  * CR_ERR_COMPILE and CR_ERR_MODULE_SIZE are upstream's FunctionCallError
  * CompilationError and ModuleSizeLimitExceeded (see cr_error_json).
  */
-#define CR_STATUS_MAP(X)                                                                   \
-    X(OK, "ok")                                                                            \
-    X(ERR_NOMEM, "out of memory")                                                          \
-    X(ERR_ARG, "invalid argument")                                                         \
-    X(ERR_COMPILE, "compilation error")                                                    \
-    X(ERR_MODULE_SIZE, "module size limit exceeded")                                       \
-    X(ERR_IMAGE, "bad precompiled image")                                                  \
-    X(ERR_STORAGE, "storage error")                                                        \
-    X(ERR_IO, "i/o error")                                                                 \
-    X(ERR_NOT_FOUND, "not found")                                                          \
-    X(ERR_UNSUPPORTED, "unsupported")                                                      \
+#define CR_STATUS_MAP(X)                             \
+    X(OK, "ok")                                      \
+    X(ERR_NOMEM, "out of memory")                    \
+    X(ERR_ARG, "invalid argument")                   \
+    X(ERR_COMPILE, "compilation error")              \
+    X(ERR_MODULE_SIZE, "module size limit exceeded") \
+    X(ERR_IMAGE, "bad precompiled image")            \
+    X(ERR_STORAGE, "storage error")                  \
+    X(ERR_IO, "i/o error")                           \
+    X(ERR_NOT_FOUND, "not found")                    \
+    X(ERR_UNSUPPORTED, "unsupported")                \
     X(ERR_HOST, "host function failed")
 
 typedef enum cr_status {
@@ -124,8 +124,8 @@ typedef struct cr_engine_config {
     cr_limits limits;
     cr_alloc_fn alloc; /* NULL: realloc/free */
     void *alloc_ud;
-    bool fetch_enabled;  /* false (upstream): fetch answers "temporarily disabled" */
-    cr_trace_fn trace;   /* NULL: no tracing */
+    bool fetch_enabled; /* false (upstream): fetch answers "temporarily disabled" */
+    cr_trace_fn trace;  /* NULL: no tracing */
     void *trace_ud;
     /* NULL, or called with each text log_utf8 records, as it happens (trace_ud) */
     void (*trace_log)(void *ud, const char *msg, size_t len);
@@ -167,8 +167,7 @@ CR_API const cr_engine *cr_module_engine(const cr_module *m);
  * Serializes a compiled module to a precompiled image. Returns owned *out: free with
  * cr_engine_free(engine, *out, *len). Statuses: CR_OK, CR_ERR_NOMEM, CR_ERR_UNSUPPORTED.
  */
-CR_API cr_status cr_module_to_image(const cr_module *m, uint8_t **out, size_t *len,
-                                    cr_error *err);
+CR_API cr_status cr_module_to_image(const cr_module *m, uint8_t **out, size_t *len, cr_error *err);
 /*
  * Loads an image made by cr_module_to_image with the same build. Borrows bytes. Trusted
  * input: no size limit (as upstream's from_precompiled), but a foreign, stale or
@@ -180,8 +179,8 @@ CR_API cr_status cr_module_from_image(const cr_engine *eng, const uint8_t *bytes
 /* ---- storage ----------------------------------------------------------------------- */
 
 /* Visitor for iteration: return non-zero to stop. Pointers valid during the call. */
-typedef int (*cr_storage_visit_fn)(void *ud, const uint8_t *key, size_t key_len,
-                                   const uint8_t *val, size_t val_len);
+typedef int (*cr_storage_visit_fn)(void *ud, const uint8_t *key, size_t key_len, const uint8_t *val,
+                                   size_t val_len);
 
 /*
  * The storage interface (upstream's Storage trait): a map of byte strings to byte
@@ -227,8 +226,7 @@ CR_API cr_status cr_storage_set(cr_storage *s, const uint8_t *key, size_t key_le
                                 size_t *old_len, cr_error *err);
 CR_API cr_status cr_storage_remove(cr_storage *s, const uint8_t *key, size_t key_len,
                                    const uint8_t **old, size_t *old_len, cr_error *err);
-CR_API cr_status cr_storage_iterate(cr_storage *s, cr_storage_visit_fn fn, void *ud,
-                                    cr_error *err);
+CR_API cr_status cr_storage_iterate(cr_storage *s, cr_storage_visit_fn fn, void *ud, cr_error *err);
 /* Calls s->ops->destroy(s->self) if set. NULL does nothing. */
 CR_API void cr_storage_destroy(cr_storage *s);
 
@@ -237,8 +235,7 @@ CR_API void cr_storage_destroy(cr_storage *s);
  * eng (nullable: realloc/free) supplies the allocator and must outlive the store.
  * Returns owned *out: free with cr_storage_destroy. Statuses: CR_OK, CR_ERR_NOMEM.
  */
-CR_API cr_status cr_memory_storage_create(const cr_engine *eng, cr_storage **out,
-                                          cr_error *err);
+CR_API cr_status cr_memory_storage_create(const cr_engine *eng, cr_storage **out, cr_error *err);
 
 /*
  * The persistent store on LMDB. A cr_lmdb is one store directory (data.mdb, lock.mdb);
@@ -307,8 +304,7 @@ CR_API cr_status cr_stage_commit(cr_stage *st, cr_error *err);
 /* Drops every staged write. */
 CR_API void cr_stage_clear(cr_stage *st);
 /* Visits the staged writes in key order; val is NULL for a removal. */
-CR_API cr_status cr_stage_iterate(cr_stage *st, cr_storage_visit_fn fn, void *ud,
-                                  cr_error *err);
+CR_API cr_status cr_stage_iterate(cr_stage *st, cr_storage_visit_fn fn, void *ud, cr_error *err);
 
 /* ---- node hooks (upstream NodeClient and ContextHost; all optional) ----------------- */
 
@@ -324,9 +320,9 @@ typedef struct cr_node_hooks {
     /* Starts a streaming upload; *upload is the hook's handle. */
     cr_status (*blob_upload_begin)(void *ud, void **upload);
     cr_status (*blob_upload_write)(void *ud, void *upload, const uint8_t *data, size_t len);
-    /* Ends the stream and waits for the stored blob's id and size; frees the upload. */
-    cr_status (*blob_upload_finish)(void *ud, void *upload, uint8_t blob_id[32],
-                                    uint64_t *size);
+    /* Ends the stream and waits for the stored blob's id and size; frees the upload (also
+       on failure). */
+    cr_status (*blob_upload_finish)(void *ud, void *upload, uint8_t blob_id[32], uint64_t *size);
     /* Abandons an unfinished upload (handles left open at the end of a run). */
     void (*blob_upload_abort)(void *ud, void *upload);
     /* Opens a local blob for reading; *reader = NULL when the blob does not exist. */
@@ -339,8 +335,8 @@ typedef struct cr_node_hooks {
     cr_status (*blob_announce)(void *ud, const uint8_t blob_id[32], const uint8_t context_id[32],
                                uint64_t size);
     /* Stored alias of a public key in the scope of context_id: *found, key. */
-    cr_status (*alias_lookup)(void *ud, const char *alias, size_t len,
-                              const uint8_t context_id[32], bool *found, uint8_t key[32]);
+    cr_status (*alias_lookup)(void *ud, const char *alias, size_t len, const uint8_t context_id[32],
+                              bool *found, uint8_t key[32]);
     /* Lookup, then the node's fallbacks (a base58 public key resolves to itself). */
     cr_status (*alias_resolve)(void *ud, const char *alias, size_t len,
                                const uint8_t context_id[32], bool *found, uint8_t key[32]);
@@ -394,10 +390,10 @@ typedef struct cr_run_params {
     size_t method_len;       /* CR_STRLEN (default): strlen(method) */
     const uint8_t *input;    /* may be NULL when input_len is 0 */
     size_t input_len;
-    cr_storage *storage;                 /* required; written directly (stage it) */
-    cr_storage *private_storage;         /* NULL: none (private_* functions return 0) */
-    const cr_node_hooks *node;           /* NULL: no node client */
-    const cr_context_hooks *context;     /* NULL: no context host */
+    cr_storage *storage;             /* required; written directly (stage it) */
+    cr_storage *private_storage;     /* NULL: none (private_* functions return 0) */
+    const cr_node_hooks *node;       /* NULL: no node client */
+    const cr_context_hooks *context; /* NULL: no context host */
     cr_clock clock;
     cr_random random;
 } cr_run_params;
@@ -498,7 +494,7 @@ typedef enum cr_mutation_kind {
 
 typedef struct cr_context_mutation {
     cr_mutation_kind kind;
-    const uint8_t *id; /* 32 bytes: public key, deleted context id or application id */
+    const uint8_t *id;    /* 32 bytes: public key, deleted context id or application id */
     const char *protocol; /* CREATE_CONTEXT */
     size_t protocol_len;
     const uint8_t *init_args;
@@ -524,8 +520,7 @@ CR_API void cr_outcome_host_call(const cr_outcome *o, size_t idx, const char **n
  * proposals, approvals, host_calls. *json (NUL-terminated) is owned by the outcome and
  * valid until cr_outcome_destroy. Statuses: CR_OK, CR_ERR_NOMEM.
  */
-CR_API cr_status cr_outcome_to_json(cr_outcome *o, const char **json, size_t *len,
-                                    cr_error *err);
+CR_API cr_status cr_outcome_to_json(cr_outcome *o, const char **json, size_t *len, cr_error *err);
 
 /* ---- tracing: CALIMERO_LOG, read like RUST_LOG ----------------------------------------- */
 
@@ -570,8 +565,8 @@ static inline bool cr_log_enabled(const cr_log *log, cr_log_target t, cr_log_lev
 }
 
 /* Writes one line when the target has the level enabled. */
-CR_API void cr_log_printf(const cr_log *log, cr_log_target t, cr_log_level l, const char *fmt,
-                          ...) __attribute__((format(printf, 4, 5)));
+CR_API void cr_log_printf(const cr_log *log, cr_log_target t, cr_log_level l, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Points cfg's trace hooks at log when host or guest tracing is on, and leaves them NULL
    otherwise (so that tracing costs nothing when off). Borrows log until the engine made

@@ -25,8 +25,7 @@ typedef struct text {
 
 static void put(text *t, const void *p, size_t n)
 {
-    if (t->failed)
-        return;
+    if (t->failed) return;
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 256;
         while (cap < t->len + n + 1)
@@ -79,8 +78,7 @@ static void put_json_str(text *t, const char *s, size_t n)
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
         put(t, s + run, i - run);
         run = i + 1;
         switch (c) {
@@ -134,15 +132,12 @@ static bool utf8_valid(const uint8_t *s, size_t n)
             need = 3, min = 0x10000, cp = c & 0x07;
         else
             return false;
-        if (n - i - 1 < need)
-            return false;
+        if (n - i - 1 < need) return false;
         for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
+            if ((s[i + k] & 0xc0) != 0x80) return false;
             cp = cp << 6 | (s[i + k] & 0x3f);
         }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
         i += need + 1;
     }
     return true;
@@ -177,8 +172,7 @@ static void put_js_number(text *t, double x)
     int prec;
     for (prec = 1; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
-        if (strtod(buf, NULL) == x)
-            break;
+        if (strtod(buf, NULL) == x) break;
     }
     /* buf = [-]d[.ddd]e[+-]XX: collect the digits and the decimal exponent */
     bool neg = buf[0] == '-';
@@ -186,14 +180,12 @@ static void put_js_number(text *t, double x)
     char digits[20];
     int k = 0;
     for (; *p && *p != 'e'; p++)
-        if (*p != '.')
-            digits[k++] = *p;
+        if (*p != '.') digits[k++] = *p;
     while (k > 1 && digits[k - 1] == '0')
         k--;
     int e = atoi(p + 1);
     int n = e + 1; /* position of the decimal point */
-    if (neg)
-        putc_(t, '-');
+    if (neg) putc_(t, '-');
     if (k <= n && n <= 21) {
         put(t, digits, (size_t)k);
         for (int i = k; i < n; i++)
@@ -227,16 +219,13 @@ static bool ret_value(scenario_state *ss, const char *s, json_t **out, char *msg
 static bool index_key(const char *k, uint64_t *v)
 {
     size_t n = strlen(k);
-    if (n == 0 || n > 10 || (n > 1 && k[0] == '0'))
-        return false;
+    if (n == 0 || n > 10 || (n > 1 && k[0] == '0')) return false;
     uint64_t x = 0;
     for (size_t i = 0; i < n; i++) {
-        if (k[i] < '0' || k[i] > '9')
-            return false;
+        if (k[i] < '0' || k[i] > '9') return false;
         x = x * 10 + (uint64_t)(k[i] - '0');
     }
-    if (x >= 4294967295u)
-        return false;
+    if (x >= 4294967295u) return false;
     *v = x;
     return true;
 }
@@ -279,8 +268,7 @@ static bool stringify(scenario_state *ss, text *t, json_t *v, char *msg, size_t 
                 digits = digits && *p >= '0' && *p <= '9';
             if (digits) {
                 json_t *r = NULL;
-                if (!ret_value(ss, s + 5, &r, msg, cap))
-                    return false;
+                if (!ret_value(ss, s + 5, &r, msg, cap)) return false;
                 bool ok = stringify(ss, t, r, msg, cap);
                 json_decref(r);
                 return ok;
@@ -292,10 +280,8 @@ static bool stringify(scenario_state *ss, text *t, json_t *v, char *msg, size_t 
     case JSON_ARRAY: {
         putc_(t, '[');
         for (size_t i = 0; i < json_array_size(v); i++) {
-            if (i)
-                putc_(t, ',');
-            if (!stringify(ss, t, json_array_get(v, i), msg, cap))
-                return false;
+            if (i) putc_(t, ',');
+            if (!stringify(ss, t, json_array_get(v, i), msg, cap)) return false;
         }
         putc_(t, ']');
         return true;
@@ -312,22 +298,19 @@ static bool stringify(scenario_state *ss, text *t, json_t *v, char *msg, size_t 
         json_object_foreach(v, key, val)
         {
             uint64_t idx;
-            if (index_key(key, &idx))
-                keys[nidx++] = (key_ref){key, idx};
+            if (index_key(key, &idx)) keys[nidx++] = (key_ref){key, idx};
         }
         qsort(keys, nidx, sizeof *keys, cmp_keys);
         k = nidx;
         json_object_foreach(v, key, val)
         {
             uint64_t idx;
-            if (!index_key(key, &idx))
-                keys[k++] = (key_ref){key, 0};
+            if (!index_key(key, &idx)) keys[k++] = (key_ref){key, 0};
         }
         putc_(t, '{');
         bool ok = true;
         for (size_t i = 0; i < k && ok; i++) {
-            if (i)
-                putc_(t, ',');
+            if (i) putc_(t, ',');
             put_json_str(t, keys[i].key, strlen(keys[i].key));
             putc_(t, ':');
             ok = stringify(ss, t, json_object_get(v, keys[i].key), msg, cap);
@@ -376,17 +359,14 @@ struct scenario_state {
 
 static bool hex32(const char *s, uint8_t out[32])
 {
-    if (!s || strlen(s) != 64)
-        return false;
+    if (!s || strlen(s) != 64) return false;
     for (int i = 0; i < 32; i++) {
         unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return false;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1) return false;
         out[i] = (uint8_t)v;
     }
     for (int i = 0; i < 64; i++)
-        if (!strchr("0123456789abcdefABCDEF", s[i]))
-            return false;
+        if (!strchr("0123456789abcdefABCDEF", s[i])) return false;
     return true;
 }
 
@@ -394,8 +374,7 @@ static bool hex32(const char *s, uint8_t out[32])
 static bool json_u64(json_t *v, uint64_t *out)
 {
     if (json_is_integer(v)) {
-        if (json_integer_value(v) < 0)
-            return false;
+        if (json_integer_value(v) < 0) return false;
         *out = (uint64_t)json_integer_value(v);
         return true;
     }
@@ -408,8 +387,7 @@ static bool json_u64(json_t *v, uint64_t *out)
         char *end;
         errno = 0;
         unsigned long long x = strtoull(s, &end, 10);
-        if (!*s || *end || errno || s[0] == '-')
-            return false;
+        if (!*s || *end || errno || s[0] == '-') return false;
         *out = x;
         return true;
     }
@@ -429,8 +407,8 @@ static bool ret_value(scenario_state *ss, const char *s, json_t **out, char *msg
         return true;
     }
     json_error_t je;
-    *out = json_loadb((const char *)r->returns, r->returns_len,
-                      JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    *out =
+        json_loadb((const char *)r->returns, r->returns_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (!*out) {
         snprintf(msg, cap, "\"$ret:%s\": the return value is not JSON: %s", s, je.text);
         return false;
@@ -440,16 +418,14 @@ static bool ret_value(scenario_state *ss, const char *s, json_t **out, char *msg
 
 static char *resolve_path(const scenario_state *ss, const char *wasm, char *msg, size_t cap)
 {
-    if (wasm[0] == '/')
-        return strdup(wasm);
+    if (wasm[0] == '/') return strdup(wasm);
     if (!ss->apps) {
         snprintf(msg, cap, "--apps DIR is required to locate %s", wasm);
         return NULL;
     }
     size_t n = strlen(ss->apps) + strlen(wasm) + 2;
     char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", ss->apps, wasm);
+    if (p) snprintf(p, n, "%s/%s", ss->apps, wasm);
     return p;
 }
 
@@ -457,8 +433,7 @@ static bool load_module(scenario_state *ss, const char *wasm, cr_module **out, c
                         size_t cap)
 {
     char *path = resolve_path(ss, wasm, msg, cap);
-    if (!path)
-        return false;
+    if (!path) return false;
     uint8_t *bytes;
     size_t len;
     if (!cr__file_read(path, &bytes, &len)) {
@@ -484,8 +459,7 @@ static json_t *setting(scenario_state *ss, const char *name, const char *key)
     if (strcmp(name, "A") != 0) {
         json_t *nodes = json_object_get(ss->sc, "nodes");
         json_t *own = nodes ? json_object_get(nodes, name) : NULL;
-        if (own && json_object_get(own, key))
-            return json_object_get(own, key);
+        if (own && json_object_get(own, key)) return json_object_get(own, key);
     }
     return json_object_get(ss->sc, key);
 }
@@ -493,8 +467,7 @@ static json_t *setting(scenario_state *ss, const char *name, const char *key)
 static node *get_node(scenario_state *ss, const char *name, char *msg, size_t cap)
 {
     for (size_t i = 0; i < ss->node_count; i++)
-        if (strcmp(ss->nodes[i].name, name) == 0)
-            return &ss->nodes[i];
+        if (strcmp(ss->nodes[i].name, name) == 0) return &ss->nodes[i];
     node *nodes = realloc(ss->nodes, (ss->node_count + 1) * sizeof *nodes);
     if (!nodes) {
         snprintf(msg, cap, "out of memory");
@@ -537,8 +510,7 @@ static node *get_node(scenario_state *ss, const char *name, char *msg, size_t ca
         snprintf(msg, cap, "the scenario names no \"wasm\"");
         return NULL;
     }
-    if (!load_module(ss, wasm, &n->module, msg, cap))
-        return NULL;
+    if (!load_module(ss, wasm, &n->module, msg, cap)) return NULL;
     return n;
 }
 
@@ -558,22 +530,18 @@ static int diff_visit(void *ud, const uint8_t *key, size_t key_len, const uint8_
     size_t bl = 0;
     cr_error err;
     d->st = cr_storage_get(d->base, key, key_len, &bv, &bl, &err);
-    if (d->st != CR_OK)
-        return 1;
+    if (d->st != CR_OK) return 1;
     if (!val) {
         if (bv) {
-            if (d->nremoved++)
-                putc_(d->removed, ',');
+            if (d->nremoved++) putc_(d->removed, ',');
             putc_(d->removed, '"');
             put_hex(d->removed, key, key_len);
             putc_(d->removed, '"');
         }
         return 0;
     }
-    if (bv && bl == val_len && (val_len == 0 || memcmp(bv, val, val_len) == 0))
-        return 0;
-    if (d->nset++)
-        putc_(d->set, ',');
+    if (bv && bl == val_len && (val_len == 0 || memcmp(bv, val, val_len) == 0)) return 0;
+    if (d->nset++) putc_(d->set, ',');
     putc_(d->set, '"');
     put_hex(d->set, key, key_len);
     puts_(d->set, "\":\"");
@@ -591,11 +559,9 @@ static bool put_diff(text *t, cr_stage *stage, cr_storage *base, bool committed)
     puts_(t, "{\"committed\":");
     puts_(t, committed ? "true" : "false");
     puts_(t, ",\"set\":{");
-    if (set.s)
-        put(t, set.s, set.len);
+    if (set.s) put(t, set.s, set.len);
     puts_(t, "},\"removed\":[");
-    if (removed.s)
-        put(t, removed.s, removed.len);
+    if (removed.s) put(t, removed.s, removed.len);
     puts_(t, "]}");
     bool ok = st == CR_OK && d.st == CR_OK && !set.failed && !removed.failed;
     free(set.s);
@@ -607,8 +573,7 @@ static int dump_visit(void *ud, const uint8_t *key, size_t key_len, const uint8_
                       size_t val_len)
 {
     text *t = ud;
-    if (t->s && t->s[t->len - 1] != '{')
-        putc_(t, ',');
+    if (t->s && t->s[t->len - 1] != '{') putc_(t, ',');
     putc_(t, '"');
     put_hex(t, key, key_len);
     puts_(t, "\":\"");
@@ -650,8 +615,7 @@ static bool call_input(scenario_state *ss, json_t *c, text *in, char *msg, size_
             put(in, json_string_value(raw), json_string_length(raw));
         } else {
             /* String(value) of a non-string: the JSON text is close enough for numbers */
-            if (!stringify(ss, in, raw, msg, cap))
-                return false;
+            if (!stringify(ss, in, raw, msg, cap)) return false;
         }
         return !in->failed;
     }
@@ -660,8 +624,7 @@ static bool call_input(scenario_state *ss, json_t *c, text *in, char *msg, size_
         put(in, "", 0);
         return !in->failed;
     }
-    if (!stringify(ss, in, input, msg, cap))
-        return false;
+    if (!stringify(ss, in, input, msg, cap)) return false;
     return !in->failed;
 }
 
@@ -674,13 +637,11 @@ static bool run_call(scenario_state *ss, size_t idx, json_t *c, FILE *out, char 
     }
     const char *node_name = json_string_value(json_object_get(c, "node"));
     node *n = get_node(ss, node_name ? node_name : "A", msg, cap);
-    if (!n)
-        return false;
+    if (!n) return false;
     const char *wasm = json_string_value(json_object_get(c, "wasm"));
     if (wasm) {
         cr_module *m;
-        if (!load_module(ss, wasm, &m, msg, cap))
-            return false;
+        if (!load_module(ss, wasm, &m, msg, cap)) return false;
         cr_module_destroy(n->module);
         n->module = m;
     }
@@ -693,7 +654,8 @@ static bool run_call(scenario_state *ss, size_t idx, json_t *c, FILE *out, char 
     cr_stage *stage = NULL, *pstage = NULL;
     cr_error err;
     if (cr_stage_create(ss->eng, n->storage, &stage, &err) != CR_OK ||
-        (n->private_storage && cr_stage_create(ss->eng, n->private_storage, &pstage, &err) != CR_OK)) {
+        (n->private_storage &&
+         cr_stage_create(ss->eng, n->private_storage, &pstage, &err) != CR_OK)) {
         snprintf(msg, cap, "%s", err.message);
         cr_stage_destroy(stage);
         free(in.s);
@@ -734,14 +696,12 @@ static bool run_call(scenario_state *ss, size_t idx, json_t *c, FILE *out, char 
     if (cr_outcome_returns(o, &data, &len)) {
         rec->has_returns = true;
         rec->returns = malloc(len ? len : 1);
-        if (rec->returns)
-            memcpy(rec->returns, data, len);
+        if (rec->returns) memcpy(rec->returns, data, len);
         rec->returns_len = len;
     }
     data = cr_outcome_artifact(o, &len);
     rec->artifact = malloc(len ? len : 1);
-    if (rec->artifact && len)
-        memcpy(rec->artifact, data, len);
+    if (rec->artifact && len) memcpy(rec->artifact, data, len);
     rec->artifact_len = len;
     ss->call_count++;
 
@@ -780,8 +740,7 @@ static bool run_call(scenario_state *ss, size_t idx, json_t *c, FILE *out, char 
     putc_(&line, '}');
     if (committed) {
         ok = ok && cr_stage_commit(stage, &err) == CR_OK;
-        if (pstage)
-            ok = ok && cr_stage_commit(pstage, &err) == CR_OK;
+        if (pstage) ok = ok && cr_stage_commit(pstage, &err) == CR_OK;
     }
     if (ok && !line.failed)
         fprintf(out, "%s\n", line.s);
@@ -797,16 +756,15 @@ static bool run_call(scenario_state *ss, size_t idx, json_t *c, FILE *out, char 
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: calimero-runtime scenario FILE.json --apps DIR [--out FILE]\n"
-            "\n"
-            "Replays a scenario (spec/scenario.md): one app, a list of calls against one\n"
-            "context, a deterministic clock and random generator. Prints one JSON line per\n"
-            "call (its input, outcome and storage writes), then one line per node with its\n"
-            "final stores.\n"
-            "\n"
-            "  --apps DIR   folder of the app binaries the scenario names (\"wasm\")\n"
-            "  --out FILE   write the lines to FILE instead of stdout\n");
+    fprintf(f, "usage: calimero-runtime scenario FILE.json --apps DIR [--out FILE]\n"
+               "\n"
+               "Replays a scenario (spec/scenario.md): one app, a list of calls against one\n"
+               "context, a deterministic clock and random generator. Prints one JSON line per\n"
+               "call (its input, outcome and storage writes), then one line per node with its\n"
+               "final stores.\n"
+               "\n"
+               "  --apps DIR   folder of the app binaries the scenario names (\"wasm\")\n"
+               "  --out FILE   write the lines to FILE instead of stdout\n");
 }
 
 static void state_free(scenario_state *ss)
@@ -859,7 +817,7 @@ int cr_cmd_scenario(int argc, char **argv)
     memset(&ss, 0, sizeof ss);
     ss.apps = apps;
     json_error_t je;
-    ss.sc = json_load_file(file, 0, &je);
+    ss.sc = json_load_file(file, JSON_ALLOW_NUL, &je);
     if (!ss.sc || !json_is_object(ss.sc)) {
         fprintf(stderr, "error: %s:%d: %s\n", file, je.line, ss.sc ? "not an object" : je.text);
         json_decref(ss.sc);
@@ -900,16 +858,14 @@ int cr_cmd_scenario(int argc, char **argv)
         snprintf(msg, sizeof msg, "out of memory");
         goto done;
     }
-    if (!get_node(&ss, "A", msg, sizeof msg))
-        goto done;
+    if (!get_node(&ss, "A", msg, sizeof msg)) goto done;
     if (out_path && !(out = fopen(out_path, "w"))) {
         snprintf(msg, sizeof msg, "cannot write %s: %s", out_path, strerror(errno));
         out = stdout;
         goto done;
     }
     for (size_t i = 0; i < json_array_size(calls); i++)
-        if (!run_call(&ss, i, json_array_get(calls, i), out, msg, sizeof msg))
-            goto done;
+        if (!run_call(&ss, i, json_array_get(calls, i), out, msg, sizeof msg)) goto done;
     for (size_t i = 0; i < ss.node_count; i++) {
         node *n = &ss.nodes[i];
         text line = {0};
@@ -924,8 +880,7 @@ int cr_cmd_scenario(int argc, char **argv)
         puts_(&line, ",\"final_private_storage\":");
         ok = ok && put_store(&line, n->private_storage);
         putc_(&line, '}');
-        if (ok && !line.failed)
-            fprintf(out, "%s\n", line.s);
+        if (ok && !line.failed) fprintf(out, "%s\n", line.s);
         free(line.s);
         if (!ok || line.failed) {
             snprintf(msg, sizeof msg, "cannot dump the stores of node %s", n->name);
@@ -938,8 +893,7 @@ done:
         snprintf(msg, sizeof msg, "cannot write %s: %s", out_path, strerror(errno));
         rc = 1;
     }
-    if (rc)
-        fprintf(stderr, "error: %s\n", msg);
+    if (rc) fprintf(stderr, "error: %s\n", msg);
     state_free(&ss);
     return rc;
 }

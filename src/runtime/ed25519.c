@@ -22,12 +22,12 @@ typedef unsigned __int128 u128;
 #define MASK51 ((UINT64_C(1) << 51) - 1)
 
 static const fe FE_ONE = {{1, 0, 0, 0, 0}};
-static const fe FE_D = {{0x34dca135978a3, 0x1a8283b156ebd, 0x5e7a26001c029, 0x739c663a03cbb,
-                         0x52036cee2b6ff}};
-static const fe FE_D2 = {{0x69b9426b2f159, 0x35050762add7a, 0x3cf44c0038052, 0x6738cc7407977,
-                          0x2406d9dc56dff}};
-static const fe FE_SQRT_M1 = {{0x61b274a0ea0b0, 0xd5a5fc8f189d, 0x7ef5e9cbd0c60,
-                               0x78595a6804c9e, 0x2b8324804fc1d}};
+static const fe FE_D = {
+    {0x34dca135978a3, 0x1a8283b156ebd, 0x5e7a26001c029, 0x739c663a03cbb, 0x52036cee2b6ff}};
+static const fe FE_D2 = {
+    {0x69b9426b2f159, 0x35050762add7a, 0x3cf44c0038052, 0x6738cc7407977, 0x2406d9dc56dff}};
+static const fe FE_SQRT_M1 = {
+    {0x61b274a0ea0b0, 0xd5a5fc8f189d, 0x7ef5e9cbd0c60, 0x78595a6804c9e, 0x2b8324804fc1d}};
 
 static void fe_carry(fe *h)
 {
@@ -71,10 +71,10 @@ static void fe_mul(fe *h, const fe *f, const fe *g)
 {
     const uint64_t *a = f->v, *b = g->v;
     uint64_t b1 = b[1] * 19, b2 = b[2] * 19, b3 = b[3] * 19, b4 = b[4] * 19;
-    u128 t0 = (u128)a[0] * b[0] + (u128)a[1] * b4 + (u128)a[2] * b3 + (u128)a[3] * b2 +
-              (u128)a[4] * b1;
-    u128 t1 = (u128)a[0] * b[1] + (u128)a[1] * b[0] + (u128)a[2] * b4 + (u128)a[3] * b3 +
-              (u128)a[4] * b2;
+    u128 t0 =
+        (u128)a[0] * b[0] + (u128)a[1] * b4 + (u128)a[2] * b3 + (u128)a[3] * b2 + (u128)a[4] * b1;
+    u128 t1 =
+        (u128)a[0] * b[1] + (u128)a[1] * b[0] + (u128)a[2] * b4 + (u128)a[3] * b3 + (u128)a[4] * b2;
     u128 t2 = (u128)a[0] * b[2] + (u128)a[1] * b[1] + (u128)a[2] * b[0] + (u128)a[3] * b4 +
               (u128)a[4] * b3;
     u128 t3 = (u128)a[0] * b[3] + (u128)a[1] * b[2] + (u128)a[2] * b[1] + (u128)a[3] * b[0] +
@@ -106,8 +106,7 @@ static void fe_pow(fe *out, const fe *x, const uint8_t e[32])
     fe r = FE_ONE;
     for (int i = 255; i >= 0; i--) {
         fe_sq(&r, &r);
-        if (e[i / 8] >> (i % 8) & 1)
-            fe_mul(&r, &r, x);
+        if (e[i / 8] >> (i % 8) & 1) fe_mul(&r, &r, x);
     }
     *out = r;
 }
@@ -191,10 +190,8 @@ static bool sqrt_ratio_i(fe *r_out, const fe *u, const fe *v)
     bool correct = fe_eq(&check, u);
     bool flipped = fe_eq(&check, &neg_u);
     bool flipped_i = fe_eq(&check, &neg_u_i);
-    if (flipped || flipped_i)
-        fe_mul(&r, &r, &FE_SQRT_M1);
-    if (fe_is_negative(&r))
-        fe_neg(&r, &r);
+    if (flipped || flipped_i) fe_mul(&r, &r, &FE_SQRT_M1);
+    if (fe_is_negative(&r)) fe_neg(&r, &r);
     *r_out = r;
     return correct || flipped;
 }
@@ -212,10 +209,8 @@ static bool ge_decompress(ge *p, const uint8_t s[32])
     fe_sub(&u, &yy, &FE_ONE);
     fe_mul(&v, &yy, &FE_D);
     fe_add(&v, &v, &FE_ONE);
-    if (!sqrt_ratio_i(&x, &u, &v))
-        return false;
-    if (s[31] >> 7)
-        fe_neg(&x, &x);
+    if (!sqrt_ratio_i(&x, &u, &v)) return false;
+    if (s[31] >> 7) fe_neg(&x, &x);
     p->X = x;
     p->Y = y;
     p->Z = FE_ONE;
@@ -292,15 +287,12 @@ static void ge_double_scalarmult(ge *r, const uint8_t a[32], const ge *A, const 
 /* S < l = 2^252 + 27742317777372353535851937790883648493 */
 static bool scalar_canonical(const uint8_t s[32])
 {
-    static const uint8_t l[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
-                                  0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+    static const uint8_t l[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                                  0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
     for (int i = 31; i >= 0; i--) {
-        if (s[i] < l[i])
-            return true;
-        if (s[i] > l[i])
-            return false;
+        if (s[i] < l[i]) return true;
+        if (s[i] > l[i]) return false;
     }
     return false;
 }
@@ -313,12 +305,9 @@ int cr__ed25519_verify(const uint8_t sig[64], const uint8_t pk[32], const uint8_
                                        0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
                                        0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66};
     ge A, B, minus_A, R;
-    if (!ge_decompress(&A, pk))
-        return -1;
-    if (!scalar_canonical(sig + 32))
-        return 0;
-    if (!ge_decompress(&B, base_y))
-        return 0;
+    if (!ge_decompress(&A, pk)) return -1;
+    if (!scalar_canonical(sig + 32)) return 0;
+    if (!ge_decompress(&B, base_y)) return 0;
     uint8_t h[64], k[32], r[32];
     crypto_hash_sha512_state st;
     crypto_hash_sha512_init(&st);

@@ -14,8 +14,8 @@
 CR_API const char *cr_status_name(cr_status st)
 {
     switch (st) {
-#define CR_X(name, msg)                                                                    \
-    case CR_##name:                                                                        \
+#define CR_X(name, msg) \
+    case CR_##name:     \
         return #name;
         CR_STATUS_MAP(CR_X)
 #undef CR_X
@@ -26,8 +26,8 @@ CR_API const char *cr_status_name(cr_status st)
 CR_API const char *cr_status_str(cr_status st)
 {
     switch (st) {
-#define CR_X(name, msg)                                                                    \
-    case CR_##name:                                                                        \
+#define CR_X(name, msg) \
+    case CR_##name:     \
         return msg;
         CR_STATUS_MAP(CR_X)
 #undef CR_X
@@ -59,8 +59,7 @@ CR_API size_t cr_error_json(const cr_error *err, char *buf, size_t cap)
 
 void *cr__realloc(const cr_engine *eng, void *ptr, size_t old_size, size_t new_size)
 {
-    if (eng && eng->cfg.alloc)
-        return eng->cfg.alloc(eng->cfg.alloc_ud, ptr, old_size, new_size);
+    if (eng && eng->cfg.alloc) return eng->cfg.alloc(eng->cfg.alloc_ud, ptr, old_size, new_size);
     if (new_size == 0) {
         free(ptr);
         return NULL;
@@ -75,23 +74,19 @@ void *cr__alloc(const cr_engine *eng, size_t size)
 
 void cr__free(const cr_engine *eng, void *ptr, size_t size)
 {
-    if (ptr)
-        cr__realloc(eng, ptr, size ? size : 1, 0);
+    if (ptr) cr__realloc(eng, ptr, size ? size : 1, 0);
 }
 
 bool cr__grow(const cr_engine *eng, void **data, size_t *cap, size_t need, size_t elem_size)
 {
-    if (need <= *cap)
-        return true;
+    if (need <= *cap) return true;
     size_t ncap = *cap ? *cap : 4;
     while (ncap < need) {
-        if (ncap > SIZE_MAX / 2 / elem_size)
-            return false;
+        if (ncap > SIZE_MAX / 2 / elem_size) return false;
         ncap *= 2;
     }
     void *p = cr__realloc(eng, *data, *cap * elem_size, ncap * elem_size);
-    if (!p)
-        return false;
+    if (!p) return false;
     *data = p;
     *cap = ncap;
     return true;
@@ -108,15 +103,12 @@ enum { ARENA_BLOCK = 4096 };
 void *cr__arena_alloc(cr__arena *a, const cr_engine *eng, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
-    if (size == 0)
-        size = 16;
+    if (size == 0) size = 16;
     if (!a->head || a->head->size - a->used < size) {
         size_t bsize = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-        if (bsize > SIZE_MAX - sizeof(cr__arena_block) - 16)
-            return NULL;
+        if (bsize > SIZE_MAX - sizeof(cr__arena_block) - 16) return NULL;
         cr__arena_block *b = cr__alloc(eng, sizeof(cr__arena_block) + 16 + bsize);
-        if (!b)
-            return NULL;
+        if (!b) return NULL;
         b->size = bsize;
         if (size > ARENA_BLOCK && a->head) {
             /* keep filling the current block: insert the big one behind it */
@@ -136,10 +128,8 @@ void *cr__arena_alloc(cr__arena *a, const cr_engine *eng, size_t size)
 void *cr__arena_dup(cr__arena *a, const cr_engine *eng, const void *src, size_t size)
 {
     uint8_t *p = cr__arena_alloc(a, eng, size + 1);
-    if (!p)
-        return NULL;
-    if (size)
-        memcpy(p, src, size);
+    if (!p) return NULL;
+    if (size) memcpy(p, src, size);
     p[size] = 0;
     return p;
 }
@@ -195,8 +185,7 @@ CR_API cr_engine_config cr_engine_config_default(void)
 
 static void set_error(cr_error *err, cr_status st, const char *msg)
 {
-    if (!err)
-        return;
+    if (!err) return;
     memset(err, 0, sizeof *err);
     err->st = st;
     snprintf(err->message, sizeof err->message, "%s", msg);
@@ -242,13 +231,11 @@ CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, 
     }
     eng->wcfg.max_memory_pages = c.limits.max_memory_pages;
     /* runtime-model.md §5.4: a bounded budget derived from the 200 KiB native stack of
-       upstream. Interpreter frames are larger than native ones, so the value stack gets
-       a generous multiple; deep recursion still ends in StackOverflow. */
-    uint64_t stack = c.limits.max_stack_size * 8;
-    if (stack < 64 * 1024)
-        stack = 64 * 1024;
-    if (stack > (uint64_t)1 << 30)
-        stack = (uint64_t)1 << 30;
+       upstream. Every local and operand takes an 8-byte slot here, so the value stack
+       gets four times the native budget; deep recursion still ends in StackOverflow. */
+    uint64_t stack = c.limits.max_stack_size * 4;
+    if (stack < 64 * 1024) stack = 64 * 1024;
+    if (stack > (uint64_t)1 << 30) stack = (uint64_t)1 << 30;
     eng->wcfg.stack_bytes = (size_t)stack;
     eng->wcfg.metering = true;
     *out = eng;
@@ -257,8 +244,7 @@ CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, 
 
 CR_API void cr_engine_destroy(cr_engine *eng)
 {
-    if (!eng)
-        return;
+    if (!eng) return;
     cr_engine tmp = *eng;
     cr__free(&tmp, eng, sizeof *eng);
 }

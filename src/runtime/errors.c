@@ -228,8 +228,7 @@ void cr__fcerr_json(const cr__fcerr *e, cr__sbuf *sb)
     case CR_CALL_EXECUTION:
         cr__sbuf_puts(sb, "{\"type\":\"ExecutionError\",\"data\":[");
         for (size_t i = 0; i < e->payload_len; i++) {
-            if (i)
-                cr__sbuf_putc(sb, ',');
+            if (i) cr__sbuf_putc(sb, ',');
             cr__sbuf_u64(sb, e->payload[i]);
         }
         cr__sbuf_puts(sb, "]}");
@@ -333,8 +332,7 @@ void cr__fcerr_display(const cr__fcerr *e, cr__sbuf *sb)
         /* {0:?} of a Vec<u8>: [1, 2, 3] */
         cr__sbuf_puts(sb, "the method call returned an error: [");
         for (size_t i = 0; i < e->payload_len; i++) {
-            if (i)
-                cr__sbuf_puts(sb, ", ");
+            if (i) cr__sbuf_puts(sb, ", ");
             cr__sbuf_u64(sb, e->payload[i]);
         }
         cr__sbuf_putc(sb, ']');

@@ -15,18 +15,15 @@
 static const uint8_t image_magic[6] = {'C', 'R', 'I', 'M', 'G', 0};
 enum { IMAGE_VERSION = 1, IMAGE_HEADER = 6 + 2 + 4 + 4 };
 
-CR_API cr_status cr_module_to_image(const cr_module *m, uint8_t **out, size_t *len,
-                                    cr_error *err)
+CR_API cr_status cr_module_to_image(const cr_module *m, uint8_t **out, size_t *len, cr_error *err)
 {
-    if (!m || !out || !len)
-        return cr__module_fail(err, CR_ERR_ARG, "invalid argument", NULL);
+    if (!m || !out || !len) return cr__module_fail(err, CR_ERR_ARG, "invalid argument", NULL);
     uint8_t *body = NULL;
     size_t body_len = 0;
     wa_error werr;
     memset(&werr, 0, sizeof werr);
     wa_status ws = wa_module_serialize(m->wm, &body, &body_len, &werr);
-    if (ws == WA_ERR_NOMEM)
-        return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
+    if (ws == WA_ERR_NOMEM) return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
     if (ws != WA_OK)
         return cr__module_fail(err, CR_ERR_UNSUPPORTED, "cannot serialize module: ", werr.message);
     size_t total = IMAGE_HEADER + body_len;
@@ -58,20 +55,21 @@ CR_API cr_status cr_module_from_image(const cr_engine *eng, const uint8_t *bytes
         return cr__module_fail(err, CR_ERR_ARG, "invalid argument", NULL);
     *out = NULL;
     if (len < IMAGE_HEADER || memcmp(bytes, image_magic, 6) != 0)
-        return cr__module_fail(err, CR_ERR_IMAGE, "bad precompiled image: not a calimero-runtime image", NULL);
+        return cr__module_fail(err, CR_ERR_IMAGE,
+                               "bad precompiled image: not a calimero-runtime image", NULL);
     if (bytes[6] != IMAGE_VERSION)
-        return cr__module_fail(err, CR_ERR_IMAGE, "bad precompiled image: unsupported image version", NULL);
+        return cr__module_fail(err, CR_ERR_IMAGE,
+                               "bad precompiled image: unsupported image version", NULL);
     uint32_t pages = cr__le32(bytes + 8);
     if (pages != eng->cfg.limits.max_memory_pages || bytes[12] != (eng->wcfg.metering ? 1 : 0))
-        return cr__module_fail(err, CR_ERR_IMAGE, "bad precompiled image: made with different engine limits",
-                    NULL);
+        return cr__module_fail(err, CR_ERR_IMAGE,
+                               "bad precompiled image: made with different engine limits", NULL);
     wa_module *wm = NULL;
     wa_error werr;
     memset(&werr, 0, sizeof werr);
     wa_status ws =
         wa_module_deserialize(&eng->wcfg, bytes + IMAGE_HEADER, len - IMAGE_HEADER, &wm, &werr);
-    if (ws == WA_ERR_NOMEM)
-        return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
+    if (ws == WA_ERR_NOMEM) return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
     if (ws != WA_OK)
         return cr__module_fail(err, CR_ERR_IMAGE, "bad precompiled image: ", werr.message);
     return cr__module_wrap(eng, wm, out, err);

@@ -19,14 +19,11 @@ const cr__import cr__imports[CR_IMPORT_COUNT] = {
 static bool type_matches(const wa_functype *ft, const cr__import *imp)
 {
     size_t np = strlen(imp->params), nr = strlen(imp->results);
-    if (ft->param_count != np || ft->result_count != nr)
-        return false;
+    if (ft->param_count != np || ft->result_count != nr) return false;
     for (size_t i = 0; i < np; i++)
-        if (ft->params[i] != (imp->params[i] == 'i' ? WA_I32 : WA_I64))
-            return false;
+        if (ft->params[i] != (imp->params[i] == 'i' ? WA_I32 : WA_I64)) return false;
     for (size_t i = 0; i < nr; i++)
-        if (ft->results[i] != (imp->results[i] == 'i' ? WA_I32 : WA_I64))
-            return false;
+        if (ft->results[i] != (imp->results[i] == 'i' ? WA_I32 : WA_I64)) return false;
     return true;
 }
 
@@ -38,11 +35,12 @@ static void format_letters(char *buf, size_t cap, const cr__import *imp)
     for (const char *p = imp->params; *p && k + 8 < cap; p++)
         k += (size_t)snprintf(buf + k, cap - k, "%s%s", p == imp->params ? "(" : ", ",
                               *p == 'i' ? "i32" : "i64");
-    if (!imp->params[0])
-        k += (size_t)snprintf(buf + k, cap - k, "(");
+    if (!imp->params[0]) k += (size_t)snprintf(buf + k, cap - k, "(");
     if (k < cap)
         snprintf(buf + k, cap - k, ") -> %s",
-                 !imp->results[0] ? "()" : imp->results[0] == 'i' ? "i32" : "i64");
+                 !imp->results[0]         ? "()"
+                 : imp->results[0] == 'i' ? "i32"
+                                          : "i64");
 }
 
 /* Writes "(i64, i64) -> i32" for a function type. */
@@ -91,8 +89,9 @@ uint16_t cr__import_resolve(const wa_extern_desc *d, char *msg, size_t msg_cap)
     int mlen = d->module_len > 64 ? 64 : (int)d->module_len;
     int nlen = d->name_len > 64 ? 64 : (int)d->name_len;
     if (d->module_len != 3 || memcmp(d->module, "env", 3) != 0) {
-        snprintf(msg, msg_cap, "import \"%.*s\".\"%.*s\": unknown module (only \"env\" is provided)",
-                 mlen, d->module, nlen, d->name);
+        snprintf(msg, msg_cap,
+                 "import \"%.*s\".\"%.*s\": unknown module (only \"env\" is provided)", mlen,
+                 d->module, nlen, d->name);
         return CR__NO_IMPORT;
     }
     uint16_t id = CR__NO_IMPORT;

@@ -31,11 +31,9 @@ void cr__logic_release(cr_logic *vl)
     const cr_node_hooks *nh = vl->p ? vl->p->node : NULL;
     for (size_t i = 0; i < vl->blob_count; i++) {
         cr__blob_handle *h = &vl->blobs[i];
-        if (!h->stream || !nh)
-            continue;
+        if (!h->stream || !nh) continue;
         if (h->writing) {
-            if (nh->blob_upload_abort)
-                nh->blob_upload_abort(nh->ud, h->stream);
+            if (nh->blob_upload_abort) nh->blob_upload_abort(nh->ud, h->stream);
         } else if (nh->blob_read_close) {
             nh->blob_read_close(nh->ud, h->stream);
         }
@@ -73,22 +71,20 @@ cr_status cr__host_fail_str(cr_logic *vl, cr__host_error kind, const char *s, si
 {
     fail_reset(vl, kind);
     char *copy = cr__arena_dup(&vl->out->arena, vl->eng, s, n);
-    if (!copy)
-        return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
+    if (!copy) return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
     vl->err.s = copy;
     vl->err.s_len = n;
     return CR_ERR_HOST;
 }
 
 cr_status cr__host_panic_record(cr_logic *vl, bool host, const char *msg, size_t msg_len,
-                         const char *file, size_t file_len, uint32_t line, uint32_t column)
+                                const char *file, size_t file_len, uint32_t line, uint32_t column)
 {
     fail_reset(vl, CR_HOST_PANIC);
     vl->err.host_panic = host;
     char *m = cr__arena_dup(&vl->out->arena, vl->eng, msg, msg_len);
     char *f = file ? cr__arena_dup(&vl->out->arena, vl->eng, file, file_len) : NULL;
-    if (!m || (file && !f))
-        return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
+    if (!m || (file && !f)) return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
     vl->err.s = m;
     vl->err.s_len = msg_len;
     if (file) {
@@ -115,8 +111,7 @@ cr_status cr__logic_fatal(cr_logic *vl, cr_status st, const char *message)
 const cr__register *cr__reg_get(const cr_logic *vl, uint64_t id)
 {
     for (size_t i = 0; i < vl->reg_count; i++)
-        if (vl->regs[i].id == id)
-            return &vl->regs[i];
+        if (vl->regs[i].id == id) return &vl->regs[i];
     return NULL;
 }
 
@@ -148,13 +143,11 @@ cr_status cr__reg_set(cr_logic *vl, uint64_t id, const uint8_t *data, size_t len
     if (len > r->cap) {
         size_t ncap = len < 64 ? 64 : len;
         uint8_t *d = cr__realloc(vl->eng, r->data, r->cap, ncap);
-        if (!d)
-            return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
+        if (!d) return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
         r->data = d;
         r->cap = ncap;
     }
-    if (len)
-        memmove(r->data, data, len);
+    if (len) memmove(r->data, data, len);
     r->len = len;
     vl->reg_bytes = total + 8 + len;
     return CR_OK;
@@ -165,8 +158,7 @@ cr_status cr__reg_set(cr_logic *vl, uint64_t id, const uint8_t *data, size_t len
 void *cr__out_dup(cr_logic *vl, const void *p, size_t n)
 {
     void *d = cr__arena_dup(&vl->out->arena, vl->eng, p, n);
-    if (!d)
-        cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
+    if (!d) cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
     return d;
 }
 
@@ -185,8 +177,7 @@ cr_status cr__out_log(cr_logic *vl, const char *s, size_t n)
         return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
     o->logs = logs;
     cr_status st = cr__out_text(vl, &o->logs[o->log_count], s, n);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     o->log_count++;
     return CR_OK;
 }
@@ -210,21 +201,17 @@ cr_status cr__logic_finish(cr_logic *vl, const cr__fcerr *err)
         /* the texts may point at the caller's method name or guest memory: copy */
         if (err->s) {
             o->err.s = cr__arena_dup(&o->arena, vl->eng, err->s, err->s_len);
-            if (!o->err.s)
-                return CR_ERR_NOMEM;
+            if (!o->err.s) return CR_ERR_NOMEM;
         }
         if (err->file) {
             o->err.file = cr__arena_dup(&o->arena, vl->eng, err->file, err->file_len);
-            if (!o->err.file)
-                return CR_ERR_NOMEM;
+            if (!o->err.file) return CR_ERR_NOMEM;
         }
         return CR_OK;
     }
-    if (vl->ret_kind == 0)
-        return CR_OK;
+    if (vl->ret_kind == 0) return CR_OK;
     uint8_t *copy = cr__arena_dup(&o->arena, vl->eng, vl->ret, vl->ret_len);
-    if (!copy)
-        return CR_ERR_NOMEM;
+    if (!copy) return CR_ERR_NOMEM;
     if (vl->ret_kind == 1) {
         o->has_returns = true;
         o->returns = copy;

@@ -9,7 +9,7 @@
 #define CR_LOGIC_H
 
 #include "calimero/runtime.h"
-#include "wasm/wasm.h"
+#include "wasm.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,8 +72,8 @@ struct cr_module {
     const cr_engine *eng;
     wa_module *wm;
     uint32_t import_count;
-    uint16_t *import_ids;  /* import i -> CR_IMPORT_* id (valid when !link_failed) */
-    bool link_failed;      /* an import cannot be bound: every run reports LinkError */
+    uint16_t *import_ids; /* import i -> CR_IMPORT_* id (valid when !link_failed) */
+    bool link_failed;     /* an import cannot be bound: every run reports LinkError */
     char link_message[200];
 };
 
@@ -98,13 +98,13 @@ enum {
     CR_IMPORT_COUNT
 };
 
-#define CR_IMPORT(name, params, results)                                                   \
+#define CR_IMPORT(name, params, results) \
     cr_status cr__host_##name(cr_logic *vl, const uint64_t *args, uint64_t *ret);
 #include "imports.def"
 
 typedef struct cr__import {
     const char *name;
-    const char *params;  /* 'i'/'j' letters */
+    const char *params; /* 'i'/'j' letters */
     const char *results;
     cr__host_fn fn;
 } cr__import;
@@ -118,16 +118,16 @@ uint16_t cr__import_resolve(const wa_extern_desc *d, char *msg, size_t msg_cap);
 /* ---- errors: upstream's FunctionCallError (runtime-model.md §11) ---- */
 
 /* WasmTrap: id, serde name, Display. */
-#define CR_WASM_TRAP_MAP(X)                                                                \
-    X(STACK_OVERFLOW, "StackOverflow", "stack overflow")                                   \
-    X(MEMORY_OUT_OF_BOUNDS, "MemoryOutOfBounds", "memory out of bounds")                   \
-    X(HEAP_MISALIGNED, "HeapMisaligned", "heap misaligned")                                \
-    X(TABLE_ACCESS_OUT_OF_BOUNDS, "TableAccessOutOfBounds", "table access out of bounds")  \
-    X(INDIRECT_CALL_TO_NULL, "IndirectCallToNull", "indirect call to null")                \
-    X(BAD_SIGNATURE, "BadSignature", "bad signature")                                      \
-    X(ILLEGAL_ARITHMETIC, "IllegalArithmetic", "illegal arithmetic operation")             \
-    X(UNREACHABLE, "Unreachable", "unreachable code reached")                              \
-    X(UNALIGNED_ATOMIC, "UnalignedAtomic", "unaligned atomic operation")                   \
+#define CR_WASM_TRAP_MAP(X)                                                               \
+    X(STACK_OVERFLOW, "StackOverflow", "stack overflow")                                  \
+    X(MEMORY_OUT_OF_BOUNDS, "MemoryOutOfBounds", "memory out of bounds")                  \
+    X(HEAP_MISALIGNED, "HeapMisaligned", "heap misaligned")                               \
+    X(TABLE_ACCESS_OUT_OF_BOUNDS, "TableAccessOutOfBounds", "table access out of bounds") \
+    X(INDIRECT_CALL_TO_NULL, "IndirectCallToNull", "indirect call to null")               \
+    X(BAD_SIGNATURE, "BadSignature", "bad signature")                                     \
+    X(ILLEGAL_ARITHMETIC, "IllegalArithmetic", "illegal arithmetic operation")            \
+    X(UNREACHABLE, "Unreachable", "unreachable code reached")                             \
+    X(UNALIGNED_ATOMIC, "UnalignedAtomic", "unaligned atomic operation")                  \
     X(INDETERMINATE, "Indeterminate", "indeterminate trap")
 
 typedef enum cr__trap {
@@ -137,11 +137,11 @@ typedef enum cr__trap {
 } cr__trap;
 
 /* MethodResolutionError: id, serde name. Display texts are in errors.c. */
-#define CR_METHOD_ERROR_MAP(X)                                                             \
-    X(INVALID_SIGNATURE, "InvalidSignature")                                               \
-    X(METHOD_NOT_FOUND, "MethodNotFound")                                                  \
-    X(METHOD_NAME_TOO_LONG, "MethodNameTooLong")                                           \
-    X(INVALID_METHOD_NAME_CHARACTER, "InvalidMethodNameCharacter")                         \
+#define CR_METHOD_ERROR_MAP(X)                                     \
+    X(INVALID_SIGNATURE, "InvalidSignature")                       \
+    X(METHOD_NOT_FOUND, "MethodNotFound")                          \
+    X(METHOD_NAME_TOO_LONG, "MethodNameTooLong")                   \
+    X(INVALID_METHOD_NAME_CHARACTER, "InvalidMethodNameCharacter") \
     X(EMPTY_METHOD_NAME, "EmptyMethodName")
 
 typedef enum cr__method_error {
@@ -155,46 +155,44 @@ typedef enum cr__method_error {
  * ID {id: a}, MAX {max: a}, SIZE_AND_MAX {size: a, max: b}, CURRENT_MAX {current: a, max: b},
  * STR (data = s), NUM (data = a), PANIC. Templates expand {a}, {b}, {s}.
  */
-#define CR_HOST_ERROR_MAP(X)                                                               \
-    X(INVALID_REGISTER_ID, "InvalidRegisterId", ID, "invalid register id: {a}")            \
-    X(INVALID_MEMORY_ACCESS, "InvalidMemoryAccess", UNIT, "invalid memory access")         \
-    X(PANIC, "Panic", PANIC, "")                                                           \
-    X(BAD_UTF8, "BadUTF8", UNIT, "invalid UTF-8 string")                                   \
-    X(DESERIALIZATION_ERROR, "DeserializationError", UNIT, "deserialization error")        \
-    X(SERIALIZATION_ERROR, "SerializationError", UNIT, "serialization error")              \
-    X(INTEGER_OVERFLOW, "IntegerOverflow", UNIT, "integer overflow")                       \
-    X(KEY_LENGTH_OVERFLOW, "KeyLengthOverflow", UNIT, "key length overflow")               \
-    X(VALUE_LENGTH_OVERFLOW, "ValueLengthOverflow", UNIT, "value length overflow")         \
-    X(LOG_LENGTH_OVERFLOW, "LogLengthOverflow", UNIT, "log size overflow")                 \
-    X(LOGS_OVERFLOW, "LogsOverflow", UNIT, "logs overflow")                                \
-    X(EVENTS_OVERFLOW, "EventsOverflow", UNIT, "events overflow")                          \
-    X(EVENT_KIND_SIZE_OVERFLOW, "EventKindSizeOverflow", UNIT, "event kind size overflow") \
-    X(EVENT_DATA_SIZE_OVERFLOW, "EventDataSizeOverflow", UNIT, "event data size overflow") \
-    X(XCALLS_OVERFLOW, "XCallsOverflow", UNIT, "xcalls overflow")                          \
-    X(XCALL_FUNCTION_SIZE_OVERFLOW, "XCallFunctionSizeOverflow", UNIT,                     \
-      "xcall function size overflow")                                                      \
-    X(XCALL_PARAMS_SIZE_OVERFLOW, "XCallParamsSizeOverflow", UNIT,                         \
-      "xcall params size overflow")                                                        \
-    X(BLOBS_NOT_SUPPORTED, "BlobsNotSupported", UNIT,                                      \
-      "blob operations not supported (NodeClient not available)")                          \
-    X(INVALID_BLOB_HANDLE, "InvalidBlobHandle", UNIT, "invalid blob handle")               \
-    X(TOO_MANY_BLOB_HANDLES, "TooManyBlobHandles", MAX, "too many blob handles (max: {a})") \
-    X(BLOB_BUFFER_TOO_LARGE, "BlobBufferTooLarge", SIZE_AND_MAX,                               \
-      "blob buffer too large (size: {a}, max: {b})")                                       \
-    X(TOTAL_BLOB_MEMORY_EXCEEDED, "TotalBlobMemoryExceeded", CURRENT_MAX,                  \
-      "total blob memory exceeded (current: {a}, max: {b})")                               \
-    X(BLOB_WRITE_TOO_LARGE, "BlobWriteTooLarge", SIZE_AND_MAX,                                 \
-      "blob write too large (size: {a}, max: {b})")                                        \
-    X(BLOB_CONTEXT_MISMATCH, "BlobContextMismatch", UNIT,                                  \
-      "context does not have permission to access this blob handle")                       \
-    X(BLOB_HANDLE_LIMIT_EXCEEDED, "BlobHandleLimitExceeded", UNIT,                         \
-      "too many blob handles open")                                                        \
-    X(BLOB_MEMORY_LIMIT_EXCEEDED, "BlobMemoryLimitExceeded", UNIT,                         \
-      "total blob memory usage exceeds limit")                                             \
-    X(ED25519_INCORRECT_PUBLIC_KEY, "Ed25519IncorrectPublicKey", UNIT,                     \
-      "incorrect ed25519 public key")                                                      \
-    X(ALIAS_ALREADY_EXISTS, "AliasAlreadyExists", STR, "alias already exists: {s}")        \
-    X(ALIAS_TOO_LONG, "AliasTooLong", NUM, "alias too long: {a}")                          \
+#define CR_HOST_ERROR_MAP(X)                                                                     \
+    X(INVALID_REGISTER_ID, "InvalidRegisterId", ID, "invalid register id: {a}")                  \
+    X(INVALID_MEMORY_ACCESS, "InvalidMemoryAccess", UNIT, "invalid memory access")               \
+    X(PANIC, "Panic", PANIC, "")                                                                 \
+    X(BAD_UTF8, "BadUTF8", UNIT, "invalid UTF-8 string")                                         \
+    X(DESERIALIZATION_ERROR, "DeserializationError", UNIT, "deserialization error")              \
+    X(SERIALIZATION_ERROR, "SerializationError", UNIT, "serialization error")                    \
+    X(INTEGER_OVERFLOW, "IntegerOverflow", UNIT, "integer overflow")                             \
+    X(KEY_LENGTH_OVERFLOW, "KeyLengthOverflow", UNIT, "key length overflow")                     \
+    X(VALUE_LENGTH_OVERFLOW, "ValueLengthOverflow", UNIT, "value length overflow")               \
+    X(LOG_LENGTH_OVERFLOW, "LogLengthOverflow", UNIT, "log size overflow")                       \
+    X(LOGS_OVERFLOW, "LogsOverflow", UNIT, "logs overflow")                                      \
+    X(EVENTS_OVERFLOW, "EventsOverflow", UNIT, "events overflow")                                \
+    X(EVENT_KIND_SIZE_OVERFLOW, "EventKindSizeOverflow", UNIT, "event kind size overflow")       \
+    X(EVENT_DATA_SIZE_OVERFLOW, "EventDataSizeOverflow", UNIT, "event data size overflow")       \
+    X(XCALLS_OVERFLOW, "XCallsOverflow", UNIT, "xcalls overflow")                                \
+    X(XCALL_FUNCTION_SIZE_OVERFLOW, "XCallFunctionSizeOverflow", UNIT,                           \
+      "xcall function size overflow")                                                            \
+    X(XCALL_PARAMS_SIZE_OVERFLOW, "XCallParamsSizeOverflow", UNIT, "xcall params size overflow") \
+    X(BLOBS_NOT_SUPPORTED, "BlobsNotSupported", UNIT,                                            \
+      "blob operations not supported (NodeClient not available)")                                \
+    X(INVALID_BLOB_HANDLE, "InvalidBlobHandle", UNIT, "invalid blob handle")                     \
+    X(TOO_MANY_BLOB_HANDLES, "TooManyBlobHandles", MAX, "too many blob handles (max: {a})")      \
+    X(BLOB_BUFFER_TOO_LARGE, "BlobBufferTooLarge", SIZE_AND_MAX,                                 \
+      "blob buffer too large (size: {a}, max: {b})")                                             \
+    X(TOTAL_BLOB_MEMORY_EXCEEDED, "TotalBlobMemoryExceeded", CURRENT_MAX,                        \
+      "total blob memory exceeded (current: {a}, max: {b})")                                     \
+    X(BLOB_WRITE_TOO_LARGE, "BlobWriteTooLarge", SIZE_AND_MAX,                                   \
+      "blob write too large (size: {a}, max: {b})")                                              \
+    X(BLOB_CONTEXT_MISMATCH, "BlobContextMismatch", UNIT,                                        \
+      "context does not have permission to access this blob handle")                             \
+    X(BLOB_HANDLE_LIMIT_EXCEEDED, "BlobHandleLimitExceeded", UNIT, "too many blob handles open") \
+    X(BLOB_MEMORY_LIMIT_EXCEEDED, "BlobMemoryLimitExceeded", UNIT,                               \
+      "total blob memory usage exceeds limit")                                                   \
+    X(ED25519_INCORRECT_PUBLIC_KEY, "Ed25519IncorrectPublicKey", UNIT,                           \
+      "incorrect ed25519 public key")                                                            \
+    X(ALIAS_ALREADY_EXISTS, "AliasAlreadyExists", STR, "alias already exists: {s}")              \
+    X(ALIAS_TOO_LONG, "AliasTooLong", NUM, "alias too long: {a}")                                \
     X(NODE_CLIENT_NOT_AVAILABLE, "NodeClientNotAvailable", UNIT, "node client is not available")
 
 typedef enum cr__host_error {
@@ -210,15 +208,15 @@ typedef enum cr__host_error {
 typedef struct cr__fcerr {
     cr_call_error kind;
     int variant;
-    uint64_t a, b;    /* numbers of the payload (see the shapes above) */
-    const char *s;    /* name, panic message, alias, compile/link source */
+    uint64_t a, b; /* numbers of the payload (see the shapes above) */
+    const char *s; /* name, panic message, alias, compile/link source */
     size_t s_len;
-    bool host_panic;  /* Panic context: Host (true) or Guest */
+    bool host_panic; /* Panic context: Host (true) or Guest */
     bool has_location;
     const char *file; /* Panic location */
     size_t file_len;
     uint32_t line, column;
-    uint32_t ch;      /* InvalidMethodNameCharacter */
+    uint32_t ch;            /* InvalidMethodNameCharacter */
     const uint8_t *payload; /* ExecutionError bytes */
     size_t payload_len;
 } cr__fcerr;
@@ -376,8 +374,7 @@ cr_status cr__host_fail_str(cr_logic *vl, cr__host_error kind, const char *s, si
 /* Records Panic{context, message, location} (file == NULL: Unknown) and returns
    CR_ERR_HOST. Copies the texts. */
 cr_status cr__host_panic_record(cr_logic *vl, bool host, const char *msg, size_t msg_len,
-                                const char *file, size_t file_len, uint32_t line,
-                                uint32_t column);
+                                const char *file, size_t file_len, uint32_t line, uint32_t column);
 /* Records a fatal failure (allocation, storage) and returns st. */
 cr_status cr__logic_fatal(cr_logic *vl, cr_status st, const char *message);
 

@@ -28,11 +28,9 @@ cr_status cr__module_fail(cr_error *err, cr_status st, const char *prefix, const
 static cr_status link_imports(cr_module *m)
 {
     m->import_count = wa_module_import_count(m->wm);
-    if (m->import_count == 0)
-        return CR_OK;
+    if (m->import_count == 0) return CR_OK;
     m->import_ids = cr__alloc(m->eng, m->import_count * sizeof *m->import_ids);
-    if (!m->import_ids)
-        return CR_ERR_NOMEM;
+    if (!m->import_ids) return CR_ERR_NOMEM;
     for (uint32_t i = 0; i < m->import_count; i++) {
         wa_extern_desc d;
         wa_module_import(m->wm, i, &d);
@@ -87,18 +85,16 @@ CR_API cr_status cr_module_compile(const cr_engine *eng, const uint8_t *bytes, s
     memset(&werr, 0, sizeof werr);
     static const uint8_t empty[1] = {0};
     wa_status ws = wa_module_create(&eng->wcfg, bytes ? bytes : empty, len, &wm, &werr);
-    if (ws == WA_ERR_NOMEM)
-        return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
+    if (ws == WA_ERR_NOMEM) return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
     if (ws != WA_OK)
         return cr__module_fail(err, CR_ERR_COMPILE, "compilation error: ",
-                    werr.message[0] ? werr.message : wa_status_str(ws));
+                               werr.message[0] ? werr.message : wa_status_str(ws));
     return cr__module_wrap(eng, wm, out, err);
 }
 
 CR_API void cr_module_destroy(cr_module *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     const cr_engine *eng = m->eng;
     wa_module_destroy(m->wm);
     cr__free(eng, m->import_ids, m->import_count * sizeof *m->import_ids);

@@ -10,8 +10,7 @@
 cr_status cr__outcome_create(const cr_engine *eng, cr_outcome **out)
 {
     cr_outcome *o = cr__alloc(eng, sizeof *o);
-    if (!o)
-        return CR_ERR_NOMEM;
+    if (!o) return CR_ERR_NOMEM;
     memset(o, 0, sizeof *o);
     o->eng = eng;
     *out = o;
@@ -20,8 +19,7 @@ cr_status cr__outcome_create(const cr_engine *eng, cr_outcome **out)
 
 CR_API void cr_outcome_destroy(cr_outcome *o)
 {
-    if (!o)
-        return;
+    if (!o) return;
     const cr_engine *eng = o->eng;
     cr__free(eng, o->logs, o->log_cap * sizeof *o->logs);
     cr__free(eng, o->events, o->event_cap * sizeof *o->events);
@@ -56,43 +54,33 @@ static const char *build(cr_outcome *o, void (*fn)(const cr__fcerr *, cr__sbuf *
 
 CR_API const char *cr_outcome_error_json(const cr_outcome *o)
 {
-    if (!o->failed)
-        return NULL;
+    if (!o->failed) return NULL;
     cr_outcome *mo = (cr_outcome *)o; /* cache (not visible to callers) */
-    if (!mo->err_json)
-        mo->err_json = build(mo, cr__fcerr_json);
+    if (!mo->err_json) mo->err_json = build(mo, cr__fcerr_json);
     return mo->err_json;
 }
 
 CR_API const char *cr_outcome_error_display(const cr_outcome *o)
 {
-    if (!o->failed)
-        return NULL;
+    if (!o->failed) return NULL;
     cr_outcome *mo = (cr_outcome *)o;
-    if (!mo->err_display)
-        mo->err_display = build(mo, cr__fcerr_display);
+    if (!mo->err_display) mo->err_display = build(mo, cr__fcerr_display);
     return mo->err_display;
 }
 
 CR_API bool cr_outcome_returns(const cr_outcome *o, const uint8_t **data, size_t *len)
 {
-    if (o->failed || !o->has_returns)
-        return false;
-    if (data)
-        *data = o->returns;
-    if (len)
-        *len = o->returns_len;
+    if (o->failed || !o->has_returns) return false;
+    if (data) *data = o->returns;
+    if (len) *len = o->returns_len;
     return true;
 }
 
 CR_API bool cr_outcome_error_payload(const cr_outcome *o, const uint8_t **data, size_t *len)
 {
-    if (!o->failed || o->err.kind != CR_CALL_EXECUTION)
-        return false;
-    if (data)
-        *data = o->err.payload;
-    if (len)
-        *len = o->err.payload_len;
+    if (!o->failed || o->err.kind != CR_CALL_EXECUTION) return false;
+    if (data) *data = o->err.payload;
+    if (len) *len = o->err.payload_len;
     return true;
 }
 
@@ -103,10 +91,8 @@ CR_API size_t cr_outcome_log_count(const cr_outcome *o)
 
 CR_API const char *cr_outcome_log(const cr_outcome *o, size_t idx, size_t *len)
 {
-    if (idx >= o->log_count)
-        return NULL;
-    if (len)
-        *len = o->logs[idx].len;
+    if (idx >= o->log_count) return NULL;
+    if (len) *len = o->logs[idx].len;
     return o->logs[idx].s;
 }
 
@@ -118,8 +104,7 @@ CR_API size_t cr_outcome_event_count(const cr_outcome *o)
 CR_API void cr_outcome_event(const cr_outcome *o, size_t idx, cr_event *out)
 {
     memset(out, 0, sizeof *out);
-    if (idx >= o->event_count)
-        return;
+    if (idx >= o->event_count) return;
     const cr__event_rec *e = &o->events[idx];
     out->kind = e->kind.s;
     out->kind_len = e->kind.len;
@@ -137,8 +122,7 @@ CR_API size_t cr_outcome_xcall_count(const cr_outcome *o)
 CR_API void cr_outcome_xcall(const cr_outcome *o, size_t idx, cr_xcall *out)
 {
     memset(out, 0, sizeof *out);
-    if (idx >= o->xcall_count)
-        return;
+    if (idx >= o->xcall_count) return;
     const cr__xcall_rec *x = &o->xcalls[idx];
     out->context_id = x->context_id;
     out->function = x->function.s;
@@ -154,8 +138,7 @@ CR_API const uint8_t *cr_outcome_root_hash(const cr_outcome *o)
 
 CR_API const uint8_t *cr_outcome_artifact(const cr_outcome *o, size_t *len)
 {
-    if (len)
-        *len = o->artifact_len;
+    if (len) *len = o->artifact_len;
     return o->artifact;
 }
 
@@ -167,8 +150,7 @@ CR_API size_t cr_outcome_proposal_count(const cr_outcome *o)
 CR_API void cr_outcome_proposal(const cr_outcome *o, size_t idx, cr_proposal *out)
 {
     memset(out, 0, sizeof *out);
-    if (idx >= o->proposal_count)
-        return;
+    if (idx >= o->proposal_count) return;
     out->id = o->proposals[idx].id;
     out->actions = o->proposals[idx].actions;
     out->actions_len = o->proposals[idx].actions_len;
@@ -192,8 +174,7 @@ CR_API size_t cr_outcome_mutation_count(const cr_outcome *o)
 CR_API void cr_outcome_mutation(const cr_outcome *o, size_t idx, cr_context_mutation *out)
 {
     memset(out, 0, sizeof *out);
-    if (idx >= o->mutation_count)
-        return;
+    if (idx >= o->mutation_count) return;
     const cr__mutation_rec *m = &o->mutations[idx];
     out->kind = m->kind;
     out->id = m->id;
@@ -252,8 +233,7 @@ CR_API cr_status cr_outcome_to_json(cr_outcome *o, const char **json, size_t *le
 {
     if (o->json) {
         *json = o->json;
-        if (len)
-            *len = o->json_len;
+        if (len) *len = o->json_len;
         return CR_OK;
     }
     cr__sbuf sb = {.eng = o->eng};
@@ -282,8 +262,7 @@ CR_API cr_status cr_outcome_to_json(cr_outcome *o, const char **json, size_t *le
     }
     cr__sbuf_puts(&sb, ",\"logs\":[");
     for (size_t i = 0; i < o->log_count; i++) {
-        if (i)
-            cr__sbuf_putc(&sb, ',');
+        if (i) cr__sbuf_putc(&sb, ',');
         cr__sbuf_json_str(&sb, o->logs[i].s, o->logs[i].len);
     }
     cr__sbuf_puts(&sb, "],\"events\":[");
@@ -352,14 +331,12 @@ CR_API cr_status cr_outcome_to_json(cr_outcome *o, const char **json, size_t *le
     }
     cr__sbuf_puts(&sb, "],\"approvals\":[");
     for (size_t i = 0; i < o->approval_count; i++) {
-        if (i)
-            cr__sbuf_putc(&sb, ',');
+        if (i) cr__sbuf_putc(&sb, ',');
         hex_str(&sb, o->approvals[i], 32);
     }
     cr__sbuf_puts(&sb, "],\"host_calls\":{");
     for (size_t i = 0; i < o->host_call_count; i++) {
-        if (i)
-            cr__sbuf_putc(&sb, ',');
+        if (i) cr__sbuf_putc(&sb, ',');
         const char *name = cr__imports[o->host_calls[i].id].name;
         cr__sbuf_json_str(&sb, name, strlen(name));
         cr__sbuf_putc(&sb, ':');
@@ -381,7 +358,6 @@ CR_API cr_status cr_outcome_to_json(cr_outcome *o, const char **json, size_t *le
     o->json = copy;
     o->json_len = n;
     *json = copy;
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return CR_OK;
 }

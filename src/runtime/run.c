@@ -39,8 +39,7 @@ static wa_status trampoline(void *env, wa_call_ctx *cx, const wa_value *args, wa
     binding *b = env;
     cr_logic *vl = b->vl;
     const cr__import *imp = &cr__imports[b->id];
-    if (vl->calls[b->id]++ == 0)
-        vl->call_order[vl->call_order_len++] = b->id;
+    if (vl->calls[b->id]++ == 0) vl->call_order[vl->call_order_len++] = b->id;
     uint64_t a[8];
     size_t np = strlen(imp->params);
     for (size_t i = 0; i < np; i++)
@@ -55,15 +54,13 @@ static wa_status trampoline(void *env, wa_call_ctx *cx, const wa_value *args, wa
     } else {
         st = imp->fn(vl, a, &ret);
     }
-    if (vl->eng->cfg.trace)
-        trace_call(vl, b->id, a, &ret, st);
+    if (vl->eng->cfg.trace) trace_call(vl, b->id, a, &ret, st);
     if (st == CR_OK) {
         if (imp->results[0])
             results[0] = imp->results[0] == 'i' ? (wa_value)(uint32_t)ret : (wa_value)ret;
         return WA_OK;
     }
-    if (st != CR_ERR_HOST)
-        cr__logic_fatal(vl, st, cr_status_str(st));
+    if (st != CR_ERR_HOST) cr__logic_fatal(vl, st, cr_status_str(st));
     wa_call_ctx_trap(cx, WA_TRAP_HOST, imp->name);
     return WA_ERR_TRAP;
 }
@@ -156,36 +153,32 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
     if (n) {
         rs->binds = cr__alloc(eng, n * sizeof *rs->binds);
         rs->funcs = cr__alloc(eng, n * sizeof *rs->funcs);
+        if (rs->funcs) memset(rs->funcs, 0, n * sizeof *rs->funcs);
         rs->externs = cr__alloc(eng, n * sizeof *rs->externs);
-        if (!rs->binds || !rs->funcs || !rs->externs)
-            return CR_ERR_NOMEM;
-        memset(rs->funcs, 0, n * sizeof *rs->funcs);
+        if (!rs->binds || !rs->funcs || !rs->externs) return CR_ERR_NOMEM;
         for (uint32_t i = 0; i < n; i++) {
             wa_extern_desc d;
             wa_module_import(m->wm, i, &d);
             rs->binds[i].vl = &rs->vl;
             rs->binds[i].id = m->import_ids[i];
             rs->funcs[i] = wa_func_new_host(&eng->wcfg, d.func, trampoline, &rs->binds[i]);
-            if (!rs->funcs[i])
-                return CR_ERR_NOMEM;
+            if (!rs->funcs[i]) return CR_ERR_NOMEM;
             rs->externs[i].kind = WA_EXTERN_FUNC;
             rs->externs[i].u.func = rs->funcs[i];
         }
     }
     rs->th = wa_thread_create(&eng->wcfg);
-    if (!rs->th)
-        return CR_ERR_NOMEM;
+    if (!rs->th) return CR_ERR_NOMEM;
     wa_thread_set_fuel(rs->th, eng->cfg.limits.max_gas);
 
     wa_error we;
     memset(&we, 0, sizeof we);
     wa_status ws = wa_instance_create(m->wm, rs->externs, n, rs->th, &rs->inst, &we);
     if (ws != WA_OK) {
-        rs->inst = NULL;
-        if (rs->vl.fatal != CR_OK)
-            return rs->vl.fatal;
-        if (ws == WA_ERR_NOMEM)
-            return CR_ERR_NOMEM;
+        /* on a trap the engine still hands back the failed instance (run_state_free
+           destroys it); on other failures rs->inst is NULL */
+        if (rs->vl.fatal != CR_OK) return rs->vl.fatal;
+        if (ws == WA_ERR_NOMEM) return CR_ERR_NOMEM;
         if (ws == WA_ERR_TRAP) {
             /* a host error inside a start function is not unwrapped: Indeterminate */
             if (we.trap == WA_TRAP_HOST)
@@ -221,10 +214,8 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
         ex.kind == WA_EXTERN_FUNC && is_nullary(wa_func_type(ex.u.func))) {
         memset(&we, 0, sizeof we);
         ws = wa_call(rs->th, ex.u.func, NULL, 0, NULL, 0, &we);
-        if (rs->vl.fatal != CR_OK)
-            return rs->vl.fatal;
-        if (ws == WA_ERR_NOMEM)
-            return CR_ERR_NOMEM;
+        if (rs->vl.fatal != CR_OK) return rs->vl.fatal;
+        if (ws == WA_ERR_NOMEM) return CR_ERR_NOMEM;
         rs->vl.has_err = false;
     }
 
@@ -247,12 +238,9 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
     memset(&we, 0, sizeof we);
     rs->vl.has_err = false;
     ws = wa_call(rs->th, ex.u.func, NULL, 0, NULL, 0, &we);
-    if (rs->vl.fatal != CR_OK)
-        return rs->vl.fatal;
-    if (ws == WA_OK)
-        return CR_OK;
-    if (ws == WA_ERR_NOMEM)
-        return CR_ERR_NOMEM;
+    if (rs->vl.fatal != CR_OK) return rs->vl.fatal;
+    if (ws == WA_OK) return CR_OK;
+    if (ws == WA_ERR_NOMEM) return CR_ERR_NOMEM;
     if (ws != WA_ERR_TRAP) {
         /* an engine failure outside the guest's control (upstream: a wasmer panic) */
         static const char msg[] = "engine failure";
@@ -283,13 +271,12 @@ CR_API cr_run_params cr_run_params_default(void)
     return p;
 }
 
-CR_API cr_status cr_run(const cr_module *m, const cr_run_params *p, cr_outcome **out,
-                        cr_error *err)
+CR_API cr_status cr_run(const cr_module *m, const cr_run_params *p, cr_outcome **out, cr_error *err)
 {
     if (!m || !p || !out || !p->storage || !p->storage->ops || (!p->method && p->method_len))
-        return fail(err, CR_ERR_ARG, "invalid argument: module, params, storage and out are required");
-    if (p->input_len && !p->input)
-        return fail(err, CR_ERR_ARG, "invalid argument: input is NULL");
+        return fail(err, CR_ERR_ARG,
+                    "invalid argument: module, params, storage and out are required");
+    if (p->input_len && !p->input) return fail(err, CR_ERR_ARG, "invalid argument: input is NULL");
     *out = NULL;
     const char *method = p->method ? p->method : "";
     size_t method_len = p->method_len == CR_STRLEN ? strlen(method) : p->method_len;
@@ -298,8 +285,7 @@ CR_API cr_status cr_run(const cr_module *m, const cr_run_params *p, cr_outcome *
 
     const cr_engine *eng = m->eng;
     cr_outcome *o;
-    if (cr__outcome_create(eng, &o) != CR_OK)
-        return fail(err, CR_ERR_NOMEM, "out of memory");
+    if (cr__outcome_create(eng, &o) != CR_OK) return fail(err, CR_ERR_NOMEM, "out of memory");
 
     run_state rs;
     memset(&rs, 0, sizeof rs);
@@ -312,13 +298,10 @@ CR_API cr_status cr_run(const cr_module *m, const cr_run_params *p, cr_outcome *
     cr_status st = CR_OK;
     if (cr__method_name_check(method, method_len, eng->cfg.limits.max_method_name_length, &e))
         st = execute(&rs, method, method_len, &e, link_msg, sizeof link_msg);
-    if (rs.th)
-        o->gas_used = eng->cfg.limits.max_gas - wa_thread_fuel(rs.th);
-    if (st == CR_OK)
-        st = cr__logic_finish(&rs.vl, &e);
+    if (rs.th) o->gas_used = eng->cfg.limits.max_gas - wa_thread_fuel(rs.th);
+    if (st == CR_OK) st = cr__logic_finish(&rs.vl, &e);
     const char *fatal_msg = rs.vl.fatal_message[0] ? rs.vl.fatal_message : cr_status_str(st);
-    if (st != CR_OK)
-        fail(err, st, fatal_msg);
+    if (st != CR_OK) fail(err, st, fatal_msg);
     run_state_free(&rs);
     if (st != CR_OK) {
         cr_outcome_destroy(o);

@@ -29,8 +29,7 @@ static uint64_t now_ns(void)
 static int parse_level(const char *s, size_t n)
 {
     for (int l = CR_LOG_OFF; l <= CR_LOG_TRACE; l++)
-        if (strlen(level_names[l]) == n && strncasecmp(s, level_names[l], n) == 0)
-            return l;
+        if (strlen(level_names[l]) == n && strncasecmp(s, level_names[l], n) == 0) return l;
     return -1;
 }
 
@@ -51,10 +50,8 @@ CR_API cr_status cr_log_init(cr_log *log, const char *spec, cr_error *err)
 {
     memset(log, 0, sizeof *log);
     log->start_ns = now_ns();
-    if (!spec)
-        spec = getenv("CALIMERO_LOG");
-    if (!spec)
-        return CR_OK;
+    if (!spec) spec = getenv("CALIMERO_LOG");
+    if (!spec) return CR_OK;
     const char *p = spec;
     while (*p) {
         const char *end = strchr(p, ',');
@@ -68,14 +65,12 @@ CR_API cr_status cr_log_init(cr_log *log, const char *spec, cr_error *err)
             /* empty entry: skip */
         } else if (!eq) {
             int l = parse_level(p, n);
-            if (l < 0)
-                return bad_level(log, err, p, n);
+            if (l < 0) return bad_level(log, err, p, n);
             memset(log->level, l, sizeof log->level);
         } else {
             size_t tn = (size_t)(eq - p);
             int l = parse_level(eq + 1, n - tn - 1);
-            if (l < 0)
-                return bad_level(log, err, eq + 1, n - tn - 1);
+            if (l < 0) return bad_level(log, err, eq + 1, n - tn - 1);
             for (int t = 0; t < CR_LOG_TARGET_COUNT; t++)
                 if (strlen(target_names[t]) == tn && strncmp(p, target_names[t], tn) == 0)
                     log->level[t] = (uint8_t)l;
@@ -83,60 +78,50 @@ CR_API cr_status cr_log_init(cr_log *log, const char *spec, cr_error *err)
         p += n;
         while (*p && *p != ',')
             p++;
-        if (*p == ',')
-            p++;
+        if (*p == ',') p++;
     }
     return CR_OK;
 }
 
 /* Writes the prefix and the text as one line with one write(2), so that lines of
    concurrent writers do not interleave. */
-static void emit(const cr_log *log, cr_log_target t, cr_log_level l, const char *text,
-                 size_t len)
+static void emit(const cr_log *log, cr_log_target t, cr_log_level l, const char *text, size_t len)
 {
     uint64_t ns = now_ns() - log->start_ns;
     char head[64];
-    int hn = snprintf(head, sizeof head, "%4" PRIu64 ".%06" PRIu64 " %s %s: ",
-                      ns / 1000000000u, ns / 1000u % 1000000u, level_tags[l], target_names[t]);
-    if (hn < 0)
-        return;
+    int hn = snprintf(head, sizeof head, "%4" PRIu64 ".%06" PRIu64 " %s %s: ", ns / 1000000000u,
+                      ns / 1000u % 1000000u, level_tags[l], target_names[t]);
+    if (hn < 0) return;
     size_t total = (size_t)hn + len + 1;
     char small[1024];
     char *line = total <= sizeof small ? small : malloc(total);
-    if (!line)
-        return;
+    if (!line) return;
     memcpy(line, head, (size_t)hn);
     memcpy(line + hn, text, len);
     line[total - 1] = '\n';
     for (size_t off = 0; off < total;) {
         ssize_t w = write(2, line + off, total - off);
-        if (w <= 0)
-            break;
+        if (w <= 0) break;
         off += (size_t)w;
     }
-    if (line != small)
-        free(line);
+    if (line != small) free(line);
 }
 
-CR_API void cr_log_printf(const cr_log *log, cr_log_target t, cr_log_level l, const char *fmt,
-                          ...)
+CR_API void cr_log_printf(const cr_log *log, cr_log_target t, cr_log_level l, const char *fmt, ...)
 {
-    if (!cr_log_enabled(log, t, l))
-        return;
+    if (!cr_log_enabled(log, t, l)) return;
     char small[1024];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
+    if (n < 0) return;
     if ((size_t)n < sizeof small) {
         emit(log, t, l, small, (size_t)n);
         return;
     }
     char *big = malloc((size_t)n + 1);
-    if (!big)
-        return;
+    if (!big) return;
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -150,18 +135,17 @@ static void trace_host(void *ud, const char *import, const uint64_t *args, uint3
 {
     const cr_log *log = ud;
     cr_log_level l = error ? CR_LOG_DEBUG : CR_LOG_TRACE;
-    if (!cr_log_enabled(log, CR_LOG_HOST, l))
-        return;
+    if (!cr_log_enabled(log, CR_LOG_HOST, l)) return;
     char buf[512];
     size_t n = (size_t)snprintf(buf, sizeof buf, "%s(", import);
     for (uint32_t i = 0; i < nargs && n < sizeof buf; i++)
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%" PRIu64, i ? ", " : "", args[i]);
-    if (n < sizeof buf)
-        n += (size_t)snprintf(buf + n, sizeof buf - n, ")");
+        n += (size_t)snprintf(buf + n, sizeof buf - n,
+                              args[i] < 0x10000 ? "%s%" PRIu64 : "%s%#" PRIx64, i ? ", " : "",
+                              args[i]);
+    if (n < sizeof buf) n += (size_t)snprintf(buf + n, sizeof buf - n, ")");
     if (n < sizeof buf && result)
         n += (size_t)snprintf(buf + n, sizeof buf - n, " -> %" PRIu64, *result);
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;
+    if (n >= sizeof buf) n = sizeof buf - 1;
     if (error)
         cr_log_printf(log, CR_LOG_HOST, l, "%.*s failed: %s", (int)n, buf, error);
     else

@@ -47,13 +47,13 @@ struct cr_lmdb {
     MDB_env *env;
     MDB_dbi meta;
     uint32_t flags;
-    size_t prefix;      /* P: key bytes stored in the LMDB key */
-    uint64_t map_size;  /* current map size */
-    MDB_txn *wtxn;      /* the open write transaction (depth > 0) */
-    unsigned depth;     /* nesting of begin calls */
+    size_t prefix;     /* P: key bytes stored in the LMDB key */
+    uint64_t map_size; /* current map size */
+    MDB_txn *wtxn;     /* the open write transaction (depth > 0) */
+    unsigned depth;    /* nesting of begin calls */
     size_t marks[MAX_DEPTH];
-    MDB_txn *rtxn;      /* a reset read transaction, renewed per read */
-    uint8_t *log;       /* writes of the open batch */
+    MDB_txn *rtxn; /* a reset read transaction, renewed per read */
+    uint8_t *log;  /* writes of the open batch */
     size_t log_len, log_cap;
     char *dir;
 };
@@ -102,21 +102,18 @@ __attribute__((format(printf, 3, 4))) static cr_status fail(cr_error *err, cr_st
 static cr_status fail_mdb(cr_error *err, const cr_lmdb *db, const char *what, int rc)
 {
     cr_status st = rc == ENOMEM ? CR_ERR_NOMEM : rc == ENOENT ? CR_ERR_NOT_FOUND : CR_ERR_STORAGE;
-    if (rc == EIO || rc == ENOSPC || rc == EACCES || rc == EROFS)
-        st = CR_ERR_IO;
+    if (rc == EIO || rc == ENOSPC || rc == EACCES || rc == EROFS) st = CR_ERR_IO;
     return fail(err, st, "lmdb store %s: %s: %s", db ? db->dir : "", what, mdb_strerror(rc));
 }
 
 static bool grow_buf(const cr_lmdb *db, uint8_t **buf, size_t *cap, size_t need)
 {
-    if (need <= *cap)
-        return true;
+    if (need <= *cap) return true;
     size_t ncap = *cap ? *cap : 64;
     while (ncap < need)
         ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
     uint8_t *p = mem_realloc(db, *buf, *cap, ncap);
-    if (!p)
-        return false;
+    if (!p) return false;
     *buf = p;
     *cap = ncap;
     return true;
@@ -142,8 +139,7 @@ static bool encode_key(lmdb_store *s, const uint8_t *key, size_t key_len)
     size_t p = s->db->prefix;
     s->key[0] = 0;
     if (key_len <= p) {
-        if (key_len)
-            memcpy(s->key + 1, key, key_len);
+        if (key_len) memcpy(s->key + 1, key, key_len);
         s->key_len = 1 + key_len;
         return false;
     }
@@ -159,15 +155,13 @@ static bool is_long(const cr_lmdb *db, size_t enc_len)
 }
 
 /* Splits a stored long-key value into the whole key and the value. */
-static bool decode_long(const MDB_val *v, const uint8_t **key, size_t *key_len,
-                        const uint8_t **val, size_t *val_len)
+static bool decode_long(const MDB_val *v, const uint8_t **key, size_t *key_len, const uint8_t **val,
+                        size_t *val_len)
 {
-    if (v->mv_size < LONG_HDR)
-        return false;
+    if (v->mv_size < LONG_HDR) return false;
     const uint8_t *p = v->mv_data;
     uint64_t kl = get_u64le(p);
-    if (kl > v->mv_size - LONG_HDR)
-        return false;
+    if (kl > v->mv_size - LONG_HDR) return false;
     *key = p + LONG_HDR;
     *key_len = (size_t)kl;
     *val = p + LONG_HDR + kl;
@@ -197,8 +191,7 @@ static int read_begin(cr_lmdb *db)
 
 static void read_end(cr_lmdb *db)
 {
-    if (db->rtxn)
-        mdb_txn_reset(db->rtxn);
+    if (db->rtxn) mdb_txn_reset(db->rtxn);
 }
 
 static int write_txn_begin(cr_lmdb *db)
@@ -209,8 +202,7 @@ static int write_txn_begin(cr_lmdb *db)
             mdb_env_set_mapsize(db->env, 0);
             continue;
         }
-        if (rc)
-            db->wtxn = NULL;
+        if (rc) db->wtxn = NULL;
         return rc;
     }
 }
@@ -226,8 +218,7 @@ static int log_replay(cr_lmdb *db, size_t end)
         MDB_val v = {(size_t)rec.val_len, db->log + off + sizeof rec + rec.key_len};
         int rc = rec.op == LOG_PUT ? mdb_put(db->wtxn, rec.dbi, &k, &v, 0)
                                    : mdb_del(db->wtxn, rec.dbi, &k, NULL);
-        if (rc && rc != MDB_NOTFOUND)
-            return rc;
+        if (rc && rc != MDB_NOTFOUND) return rc;
         off += (sizeof rec + rec.key_len + rec.val_len + 7) & ~(size_t)7;
     }
     return 0;
@@ -248,18 +239,15 @@ static int txn_redo(cr_lmdb *db, size_t end, bool grow)
                 mdb_txn_abort(db->rtxn);
                 db->rtxn = NULL;
             }
-            if (db->map_size >= MAX_MAP_SIZE)
-                return MDB_MAP_FULL;
+            if (db->map_size >= MAX_MAP_SIZE) return MDB_MAP_FULL;
             int rc = mdb_env_set_mapsize(db->env, (size_t)(db->map_size * 2));
-            if (rc)
-                return rc;
+            if (rc) return rc;
             MDB_envinfo info;
             mdb_env_info(db->env, &info);
             db->map_size = info.me_mapsize;
         }
         int rc = write_txn_begin(db);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         rc = log_replay(db, end);
         if (rc == MDB_MAP_FULL) {
             grow = true;
@@ -281,16 +269,14 @@ static cr_status txn_write(cr_lmdb *db, MDB_dbi dbi, uint32_t op, const MDB_val 
     uint8_t *p = db->log + db->log_len;
     memcpy(p, &rec, sizeof rec);
     memcpy(p + sizeof rec, k->mv_data, k->mv_size);
-    if (vlen)
-        memcpy(p + sizeof rec + k->mv_size, v->mv_data, vlen);
+    if (vlen) memcpy(p + sizeof rec + k->mv_size, v->mv_data, vlen);
     db->log_len += rec_len;
 
     MDB_val kk = *k, vv = {vlen, v ? v->mv_data : NULL};
-    int rc = op == LOG_PUT ? mdb_put(db->wtxn, dbi, &kk, &vv, 0) : mdb_del(db->wtxn, dbi, &kk, NULL);
-    if (rc == MDB_NOTFOUND)
-        rc = 0;
-    if (rc == MDB_MAP_FULL)
-        rc = txn_redo(db, db->log_len, true);
+    int rc =
+        op == LOG_PUT ? mdb_put(db->wtxn, dbi, &kk, &vv, 0) : mdb_del(db->wtxn, dbi, &kk, NULL);
+    if (rc == MDB_NOTFOUND) rc = 0;
+    if (rc == MDB_MAP_FULL) rc = txn_redo(db, db->log_len, true);
     if (rc) {
         /* the transaction may be unusable now: rebuild it without this write */
         db->log_len -= rec_len;
@@ -312,8 +298,7 @@ static cr_status batch_begin(cr_lmdb *db, cr_error *err)
         return fail(err, CR_ERR_ARG, "lmdb store %s: batches nested too deeply", db->dir);
     if (db->depth == 0) {
         int rc = write_txn_begin(db);
-        if (rc)
-            return fail_mdb(err, db, "begin", rc);
+        if (rc) return fail_mdb(err, db, "begin", rc);
         db->log_len = 0;
     }
     db->marks[db->depth++] = db->log_len;
@@ -324,11 +309,9 @@ static cr_status batch_commit(cr_lmdb *db, cr_error *err)
 {
     if (db->depth == 0)
         return fail(err, CR_ERR_ARG, "lmdb store %s: commit without begin", db->dir);
-    if (--db->depth > 0)
-        return CR_OK;
+    if (--db->depth > 0) return CR_OK;
     if (!db->wtxn)
-        return fail(err, CR_ERR_STORAGE, "lmdb store %s: batch was lost after a failure",
-                    db->dir);
+        return fail(err, CR_ERR_STORAGE, "lmdb store %s: batch was lost after a failure", db->dir);
     int rc = mdb_txn_commit(db->wtxn);
     db->wtxn = NULL;
     while (rc == MDB_MAP_FULL) {
@@ -343,30 +326,25 @@ static cr_status batch_commit(cr_lmdb *db, cr_error *err)
         db->wtxn = NULL;
     }
     db->log_len = 0;
-    if (rc)
-        return fail_mdb(err, db, "commit", rc);
+    if (rc) return fail_mdb(err, db, "commit", rc);
     return CR_OK;
 }
 
 static void batch_rollback(cr_lmdb *db)
 {
-    if (db->depth == 0)
-        return;
+    if (db->depth == 0) return;
     size_t mark = db->marks[--db->depth];
     if (db->depth == 0) {
-        if (db->wtxn)
-            mdb_txn_abort(db->wtxn);
+        if (db->wtxn) mdb_txn_abort(db->wtxn);
         db->wtxn = NULL;
         db->log_len = 0;
         return;
     }
-    if (mark == db->log_len)
-        return;
+    if (mark == db->log_len) return;
     db->log_len = mark;
     if (txn_redo(db, mark, false)) {
         /* the outer batch cannot be rebuilt: drop it, its commit will fail */
-        if (db->wtxn)
-            mdb_txn_abort(db->wtxn);
+        if (db->wtxn) mdb_txn_abort(db->wtxn);
         db->wtxn = NULL;
     }
 }
@@ -377,16 +355,14 @@ static void batch_rollback(cr_lmdb *db)
 static cr_status store_open_dbi(lmdb_store *s, bool create, cr_error *err)
 {
     cr_lmdb *db = s->db;
-    if (s->have_dbi)
-        return CR_OK;
+    if (s->have_dbi) return CR_OK;
     MDB_txn *txn;
     int rc = mdb_txn_begin(db->env, NULL, create ? 0 : MDB_RDONLY, &txn);
     if (rc == MDB_MAP_RESIZED) {
         mdb_env_set_mapsize(db->env, 0);
         rc = mdb_txn_begin(db->env, NULL, create ? 0 : MDB_RDONLY, &txn);
     }
-    if (rc)
-        return fail_mdb(err, db, "open map", rc);
+    if (rc) return fail_mdb(err, db, "open map", rc);
     rc = mdb_dbi_open(txn, s->name, create ? MDB_CREATE : 0, &s->dbi);
     if (rc == MDB_NOTFOUND && !create) {
         mdb_txn_abort(txn);
@@ -397,41 +373,35 @@ static cr_status store_open_dbi(lmdb_store *s, bool create, cr_error *err)
         return fail_mdb(err, db, "open map", rc);
     }
     rc = mdb_txn_commit(txn);
-    if (rc)
-        return fail_mdb(err, db, "open map", rc);
+    if (rc) return fail_mdb(err, db, "open map", rc);
     s->have_dbi = true;
     return CR_OK;
 }
 
 /* Looks up the encoded key in the current transaction; copies the value to s->buf. */
 static cr_status store_lookup(lmdb_store *s, MDB_txn *txn, bool is_long_key, const uint8_t *key,
-                              size_t key_len, const uint8_t **val, size_t *val_len,
-                              cr_error *err)
+                              size_t key_len, const uint8_t **val, size_t *val_len, cr_error *err)
 {
     *val = NULL;
     *val_len = 0;
     MDB_val k = {s->key_len, s->key}, v;
     int rc = mdb_get(txn, s->dbi, &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return CR_OK;
-    if (rc)
-        return fail_mdb(err, s->db, "read", rc);
+    if (rc == MDB_NOTFOUND) return CR_OK;
+    if (rc) return fail_mdb(err, s->db, "read", rc);
     const uint8_t *data = v.mv_data;
     size_t len = v.mv_size;
     if (is_long_key) {
         const uint8_t *fk;
         size_t fk_len;
         if (!decode_long(&v, &fk, &fk_len, &data, &len))
-            return fail(err, CR_ERR_STORAGE, "lmdb store %s: damaged long-key record",
-                        s->db->dir);
+            return fail(err, CR_ERR_STORAGE, "lmdb store %s: damaged long-key record", s->db->dir);
         if (fk_len != key_len || memcmp(fk, key, key_len) != 0)
             return fail(err, CR_ERR_STORAGE, "lmdb store %s: long-key digest collision",
                         s->db->dir);
     }
     if (!grow_buf(s->db, &s->buf, &s->buf_cap, len ? len : 1))
         return fail(err, CR_ERR_NOMEM, "lmdb store %s: out of memory", s->db->dir);
-    if (len)
-        memcpy(s->buf, data, len);
+    if (len) memcpy(s->buf, data, len);
     *val = s->buf;
     *val_len = len;
     return CR_OK;
@@ -446,15 +416,12 @@ static cr_status store_get(void *self, const uint8_t *key, size_t key_len, const
     *val_len = 0;
     if (!s->have_dbi) {
         cr_status st = store_open_dbi(s, false, err);
-        if (st != CR_OK || !s->have_dbi)
-            return st;
+        if (st != CR_OK || !s->have_dbi) return st;
     }
     bool lk = encode_key(s, key, key_len);
-    if (db->wtxn)
-        return store_lookup(s, db->wtxn, lk, key, key_len, val, val_len, err);
+    if (db->wtxn) return store_lookup(s, db->wtxn, lk, key, key_len, val, val_len, err);
     int rc = read_begin(db);
-    if (rc)
-        return fail_mdb(err, db, "read", rc);
+    if (rc) return fail_mdb(err, db, "read", rc);
     cr_status st = store_lookup(s, db->rtxn, lk, key, key_len, val, val_len, err);
     read_end(db);
     return st;
@@ -474,21 +441,17 @@ static cr_status store_write(lmdb_store *s, uint32_t op, const uint8_t *key, siz
     if (db->flags & CR_LMDB_READONLY)
         return fail(err, CR_ERR_STORAGE, "lmdb store %s: opened read-only", db->dir);
     cr_status st = store_open_dbi(s, true, err);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     bool auto_batch = db->depth == 0;
-    if (auto_batch && (st = batch_begin(db, err)) != CR_OK)
-        return st;
+    if (auto_batch && (st = batch_begin(db, err)) != CR_OK) return st;
     if (!db->wtxn) {
-        st = fail(err, CR_ERR_STORAGE, "lmdb store %s: batch was lost after a failure",
-                  db->dir);
+        st = fail(err, CR_ERR_STORAGE, "lmdb store %s: batch was lost after a failure", db->dir);
         goto out;
     }
     bool lk = encode_key(s, key, key_len);
     if (old) {
         st = store_lookup(s, db->wtxn, lk, key, key_len, old, old_len, err);
-        if (st != CR_OK)
-            goto out;
+        if (st != CR_OK) goto out;
     }
     MDB_val k = {s->key_len, s->key};
     MDB_val v = {val_len, (void *)val};
@@ -500,16 +463,14 @@ static cr_status store_write(lmdb_store *s, uint32_t op, const uint8_t *key, siz
         }
         put_u64le(s->val, key_len);
         memcpy(s->val + LONG_HDR, key, key_len);
-        if (val_len)
-            memcpy(s->val + LONG_HDR + key_len, val, val_len);
+        if (val_len) memcpy(s->val + LONG_HDR + key_len, val, val_len);
         v.mv_size = total;
         v.mv_data = s->val;
     }
     st = txn_write(db, s->dbi, op, &k, op == LOG_PUT ? &v : NULL, err);
 out:
     if (auto_batch) {
-        if (st == CR_OK)
-            return batch_commit(db, err);
+        if (st == CR_OK) return batch_commit(db, err);
         batch_rollback(db);
     }
     return st;
@@ -518,8 +479,8 @@ out:
 static cr_status store_set(void *self, const uint8_t *key, size_t key_len, const uint8_t *val,
                            size_t val_len, const uint8_t **old, size_t *old_len, cr_error *err)
 {
-    return store_write(self, LOG_PUT, key, key_len, val ? val : (const uint8_t *)"", val_len,
-                       old, old_len, err);
+    return store_write(self, LOG_PUT, key, key_len, val ? val : (const uint8_t *)"", val_len, old,
+                       old_len, err);
 }
 
 static cr_status store_remove(void *self, const uint8_t *key, size_t key_len, const uint8_t **old,
@@ -540,8 +501,7 @@ static int kv_ref_cmp(const void *a, const void *b)
     const kv_ref *x = a, *y = b;
     size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
     int c = n ? memcmp(x->key, y->key, n) : 0;
-    if (c)
-        return c;
+    if (c) return c;
     return (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
@@ -550,8 +510,7 @@ static int visit_run(kv_ref *run, size_t count, cr_storage_visit_fn fn, void *ud
 {
     qsort(run, count, sizeof *run, kv_ref_cmp);
     for (size_t i = 0; i < count; i++)
-        if (fn(ud, run[i].key, run[i].key_len, run[i].val, run[i].val_len))
-            return 1;
+        if (fn(ud, run[i].key, run[i].key_len, run[i].val, run[i].val_len)) return 1;
     return 0;
 }
 
@@ -561,8 +520,7 @@ static cr_status store_iterate_txn(lmdb_store *s, MDB_txn *txn, cr_storage_visit
     cr_lmdb *db = s->db;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->dbi, &cur);
-    if (rc)
-        return fail_mdb(err, db, "iterate", rc);
+    if (rc) return fail_mdb(err, db, "iterate", rc);
     cr_status st = CR_OK;
     kv_ref *run = NULL;
     size_t run_count = 0, run_cap = 0;
@@ -577,13 +535,11 @@ static cr_status store_iterate_txn(lmdb_store *s, MDB_txn *txn, cr_storage_visit
         }
         bool lk = is_long(db, k.mv_size);
         if (run_count && (!lk || memcmp(run_prefix, kp + 1, db->prefix) != 0)) {
-            if (visit_run(run, run_count, fn, ud))
-                goto out;
+            if (visit_run(run, run_count, fn, ud)) goto out;
             run_count = 0;
         }
         if (!lk) {
-            if (fn(ud, kp + 1, k.mv_size - 1, v.mv_data, v.mv_size))
-                goto out;
+            if (fn(ud, kp + 1, k.mv_size - 1, v.mv_data, v.mv_size)) goto out;
             continue;
         }
         kv_ref r;
@@ -608,8 +564,7 @@ static cr_status store_iterate_txn(lmdb_store *s, MDB_txn *txn, cr_storage_visit
         st = fail_mdb(err, db, "iterate", rc);
         goto out;
     }
-    if (run_count)
-        visit_run(run, run_count, fn, ud);
+    if (run_count) visit_run(run, run_count, fn, ud);
 out:
     mem_free(db, run, run_cap * sizeof *run);
     mdb_cursor_close(cur);
@@ -622,11 +577,9 @@ static cr_status store_iterate(void *self, cr_storage_visit_fn fn, void *ud, cr_
     cr_lmdb *db = s->db;
     if (!s->have_dbi) {
         cr_status st = store_open_dbi(s, false, err);
-        if (st != CR_OK || !s->have_dbi)
-            return st;
+        if (st != CR_OK || !s->have_dbi) return st;
     }
-    if (db->wtxn)
-        return store_iterate_txn(s, db->wtxn, fn, ud, err);
+    if (db->wtxn) return store_iterate_txn(s, db->wtxn, fn, ud, err);
     /* a transaction of its own, so the visitor may read through this store */
     MDB_txn *txn;
     int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
@@ -634,8 +587,7 @@ static cr_status store_iterate(void *self, cr_storage_visit_fn fn, void *ud, cr_
         mdb_env_set_mapsize(db->env, 0);
         rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
     }
-    if (rc)
-        return fail_mdb(err, db, "iterate", rc);
+    if (rc) return fail_mdb(err, db, "iterate", rc);
     cr_status st = store_iterate_txn(s, txn, fn, ud, err);
     mdb_txn_abort(txn);
     return st;
@@ -645,8 +597,7 @@ static cr_status store_begin(void *self, cr_error *err)
 {
     lmdb_store *s = self;
     cr_status st = store_open_dbi(s, true, err);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     return batch_begin(s->db, err);
 }
 
@@ -696,8 +647,7 @@ static cr_status check_format(cr_lmdb *db, cr_error *err)
     bool ro = db->flags & CR_LMDB_READONLY;
     MDB_txn *txn;
     int rc = mdb_txn_begin(db->env, NULL, ro ? MDB_RDONLY : 0, &txn);
-    if (rc)
-        return fail_mdb(err, db, "open", rc);
+    if (rc) return fail_mdb(err, db, "open", rc);
     rc = mdb_dbi_open(txn, "meta", ro ? 0 : MDB_CREATE, &db->meta);
     if (rc == MDB_NOTFOUND && ro) {
         mdb_txn_abort(txn);
@@ -738,22 +688,19 @@ cr_status cr_lmdb_open(const cr_engine *eng, const char *dir, const cr_lmdb_conf
                        cr_lmdb **out, cr_error *err)
 {
     cr_lmdb_config def = cr_lmdb_config_default();
-    if (!out || !dir || !*dir)
-        return fail(err, CR_ERR_ARG, "lmdb store: no directory given");
+    if (!out || !dir || !*dir) return fail(err, CR_ERR_ARG, "lmdb store: no directory given");
     *out = NULL;
-    if (!cfg)
-        cfg = &def;
+    if (!cfg) cfg = &def;
     if (sodium_init() < 0)
         return fail(err, CR_ERR_STORAGE, "lmdb store %s: libsodium failed to start", dir);
     bool ro = cfg->flags & CR_LMDB_READONLY;
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT || ro)
-            return fail(err, errno == ENOENT ? CR_ERR_NOT_FOUND : CR_ERR_IO,
-                        "lmdb store %s: %s", dir, strerror(errno));
+            return fail(err, errno == ENOENT ? CR_ERR_NOT_FOUND : CR_ERR_IO, "lmdb store %s: %s",
+                        dir, strerror(errno));
         if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return fail(err, CR_ERR_IO, "lmdb store %s: cannot create: %s", dir,
-                        strerror(errno));
+            return fail(err, CR_ERR_IO, "lmdb store %s: cannot create: %s", dir, strerror(errno));
     } else if (!S_ISDIR(sb.st_mode)) {
         return fail(err, CR_ERR_ARG, "lmdb store %s: not a directory", dir);
     }
@@ -761,13 +708,11 @@ cr_status cr_lmdb_open(const cr_engine *eng, const char *dir, const cr_lmdb_conf
         char path[4096];
         snprintf(path, sizeof path, "%s/data.mdb", dir);
         if (stat(path, &sb) != 0)
-            return fail(err, CR_ERR_NOT_FOUND, "lmdb store %s: no store in this directory",
-                        dir);
+            return fail(err, CR_ERR_NOT_FOUND, "lmdb store %s: no store in this directory", dir);
     }
 
     cr_lmdb *db = cr__realloc(eng, NULL, 0, sizeof *db);
-    if (!db)
-        return fail(err, CR_ERR_NOMEM, "lmdb store %s: out of memory", dir);
+    if (!db) return fail(err, CR_ERR_NOMEM, "lmdb store %s: out of memory", dir);
     memset(db, 0, sizeof *db);
     db->eng = eng;
     db->flags = cfg->flags;
@@ -785,11 +730,11 @@ cr_status cr_lmdb_open(const cr_engine *eng, const char *dir, const cr_lmdb_conf
         goto fail;
     }
     uint64_t map = cfg->map_size ? cfg->map_size : def.map_size;
-    if (map > MAX_MAP_SIZE)
-        map = MAX_MAP_SIZE;
+    if (map > MAX_MAP_SIZE) map = MAX_MAP_SIZE;
     mdb_env_set_maxdbs(db->env, 16);
     mdb_env_set_mapsize(db->env, (size_t)map);
-    unsigned flags = MDB_NOTLS | (ro ? MDB_RDONLY : 0) | (cfg->flags & CR_LMDB_NOSYNC ? MDB_NOSYNC : 0);
+    unsigned flags =
+        MDB_NOTLS | (ro ? MDB_RDONLY : 0) | (cfg->flags & CR_LMDB_NOSYNC ? MDB_NOSYNC : 0);
     rc = mdb_env_open(db->env, dir, flags, 0600);
     if (rc) {
         st = fail_mdb(err, db, "open", rc);
@@ -800,14 +745,13 @@ cr_status cr_lmdb_open(const cr_engine *eng, const char *dir, const cr_lmdb_conf
     db->map_size = info.me_mapsize;
     int maxkey = mdb_env_get_maxkeysize(db->env);
     if (maxkey < ENC_MAX) {
-        st = fail(err, CR_ERR_STORAGE, "lmdb store %s: lmdb built with %d-byte keys, needs %d",
-                  dir, maxkey, ENC_MAX);
+        st = fail(err, CR_ERR_STORAGE, "lmdb store %s: lmdb built with %d-byte keys, needs %d", dir,
+                  maxkey, ENC_MAX);
         goto fail;
     }
     db->prefix = ENC_MAX - 1 - DIGEST_LEN;
     st = check_format(db, err);
-    if (st != CR_OK)
-        goto fail;
+    if (st != CR_OK) goto fail;
     *out = db;
     return CR_OK;
 fail:
@@ -817,34 +761,26 @@ fail:
 
 void cr_lmdb_close(cr_lmdb *db)
 {
-    if (!db)
-        return;
-    if (db->wtxn)
-        mdb_txn_abort(db->wtxn);
-    if (db->rtxn)
-        mdb_txn_abort(db->rtxn);
-    if (db->env)
-        mdb_env_close(db->env);
+    if (!db) return;
+    if (db->wtxn) mdb_txn_abort(db->wtxn);
+    if (db->rtxn) mdb_txn_abort(db->rtxn);
+    if (db->env) mdb_env_close(db->env);
     mem_free(db, db->log, db->log_cap);
-    if (db->dir)
-        mem_free(db, db->dir, strlen(db->dir) + 1);
+    if (db->dir) mem_free(db, db->dir, strlen(db->dir) + 1);
     mem_free(db, db, sizeof *db);
 }
 
 cr_status cr_lmdb_storage_open(cr_lmdb *db, const char *name, cr_storage **out, cr_error *err)
 {
-    if (!out || !db || !name)
-        return fail(err, CR_ERR_ARG, "lmdb store: missing argument");
+    if (!out || !db || !name) return fail(err, CR_ERR_ARG, "lmdb store: missing argument");
     *out = NULL;
     size_t n = strlen(name);
     if (n == 0 || n > MAX_NAME || strcmp(name, "meta") == 0)
         return fail(err, CR_ERR_ARG, "lmdb store %s: bad map name '%s'", db->dir, name);
     if (db->depth)
-        return fail(err, CR_ERR_ARG, "lmdb store %s: cannot open a map inside a batch",
-                    db->dir);
+        return fail(err, CR_ERR_ARG, "lmdb store %s: cannot open a map inside a batch", db->dir);
     lmdb_store *s = mem_realloc(db, NULL, 0, sizeof *s);
-    if (!s)
-        return fail(err, CR_ERR_NOMEM, "lmdb store %s: out of memory", db->dir);
+    if (!s) return fail(err, CR_ERR_NOMEM, "lmdb store %s: out of memory", db->dir);
     memset(s, 0, sizeof *s);
     s->db = db;
     memcpy(s->name, name, n + 1);
@@ -861,20 +797,17 @@ cr_status cr_lmdb_storage_open(cr_lmdb *db, const char *name, cr_storage **out, 
 
 cr_status cr_lmdb_begin(cr_lmdb *db, cr_error *err)
 {
-    if (!db)
-        return fail(err, CR_ERR_ARG, "lmdb store: missing argument");
+    if (!db) return fail(err, CR_ERR_ARG, "lmdb store: missing argument");
     return batch_begin(db, err);
 }
 
 cr_status cr_lmdb_commit(cr_lmdb *db, cr_error *err)
 {
-    if (!db)
-        return fail(err, CR_ERR_ARG, "lmdb store: missing argument");
+    if (!db) return fail(err, CR_ERR_ARG, "lmdb store: missing argument");
     return batch_commit(db, err);
 }
 
 void cr_lmdb_rollback(cr_lmdb *db)
 {
-    if (db)
-        batch_rollback(db);
+    if (db) batch_rollback(db);
 }

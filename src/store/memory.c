@@ -56,17 +56,14 @@ static cr_status mem_remove(void *self, const uint8_t *key, size_t key_len, cons
     cr__bentry *e = cr__bmap_find(&s->map, key, key_len);
     if (old) {
         *old = NULL;
-        if (old_len)
-            *old_len = 0;
+        if (old_len) *old_len = 0;
     }
-    if (!e)
-        return CR_OK;
+    if (!e) return CR_OK;
     size_t klen = e->key_len, vlen = e->val_len;
     cr__bmap_delete(&s->map, e);
     if (old) {
         *old = s->map.pending + klen;
-        if (old_len)
-            *old_len = vlen;
+        if (old_len) *old_len = vlen;
     }
     return CR_OK;
 }
@@ -77,11 +74,9 @@ static cr_status mem_iterate(void *self, cr_storage_visit_fn fn, void *ud, cr_er
     cr__bmap_release_pending(&s->map);
     cr__bentry **v;
     size_t n;
-    if (cr__bmap_sorted(&s->map, &v, &n) != CR_OK)
-        return nomem(err);
+    if (cr__bmap_sorted(&s->map, &v, &n) != CR_OK) return nomem(err);
     for (size_t i = 0; i < n; i++)
-        if (fn(ud, v[i]->block, v[i]->key_len, cr__bentry_val(v[i]), v[i]->val_len))
-            break;
+        if (fn(ud, v[i]->block, v[i]->key_len, cr__bentry_val(v[i]), v[i]->val_len)) break;
     cr__bmap_sorted_free(&s->map, v, n);
     return CR_OK;
 }
@@ -114,8 +109,7 @@ CR_API cr_status cr_memory_storage_create(const cr_engine *eng, cr_storage **out
     }
     *out = NULL;
     memory_store *s = cr__alloc(eng, sizeof *s);
-    if (!s)
-        return nomem(err);
+    if (!s) return nomem(err);
     memset(s, 0, sizeof *s);
     cr__bmap_init(&s->map, eng);
     s->iface.ops = &memory_ops;
@@ -139,8 +133,7 @@ static cr_status no_op(cr_error *err, const char *what)
 CR_API cr_status cr_storage_get(cr_storage *s, const uint8_t *key, size_t key_len,
                                 const uint8_t **val, size_t *val_len, cr_error *err)
 {
-    if (!s || !s->ops || !s->ops->get)
-        return no_op(err, "get");
+    if (!s || !s->ops || !s->ops->get) return no_op(err, "get");
     return s->ops->get(s->self, key, key_len, val, val_len, err);
 }
 
@@ -148,29 +141,24 @@ CR_API cr_status cr_storage_set(cr_storage *s, const uint8_t *key, size_t key_le
                                 const uint8_t *val, size_t val_len, const uint8_t **old,
                                 size_t *old_len, cr_error *err)
 {
-    if (!s || !s->ops || !s->ops->set)
-        return no_op(err, "set");
+    if (!s || !s->ops || !s->ops->set) return no_op(err, "set");
     return s->ops->set(s->self, key, key_len, val, val_len, old, old_len, err);
 }
 
 CR_API cr_status cr_storage_remove(cr_storage *s, const uint8_t *key, size_t key_len,
                                    const uint8_t **old, size_t *old_len, cr_error *err)
 {
-    if (!s || !s->ops || !s->ops->remove)
-        return no_op(err, "remove");
+    if (!s || !s->ops || !s->ops->remove) return no_op(err, "remove");
     return s->ops->remove(s->self, key, key_len, old, old_len, err);
 }
 
-CR_API cr_status cr_storage_iterate(cr_storage *s, cr_storage_visit_fn fn, void *ud,
-                                    cr_error *err)
+CR_API cr_status cr_storage_iterate(cr_storage *s, cr_storage_visit_fn fn, void *ud, cr_error *err)
 {
-    if (!s || !s->ops || !s->ops->iterate)
-        return no_op(err, "iterate");
+    if (!s || !s->ops || !s->ops->iterate) return no_op(err, "iterate");
     return s->ops->iterate(s->self, fn, ud, err);
 }
 
 CR_API void cr_storage_destroy(cr_storage *s)
 {
-    if (s && s->ops && s->ops->destroy)
-        s->ops->destroy(s->self);
+    if (s && s->ops && s->ops->destroy) s->ops->destroy(s->self);
 }

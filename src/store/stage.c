@@ -58,8 +58,8 @@ static cr_status put(cr_stage *st, const uint8_t *key, size_t key_len, const uin
 {
     cr__bmap_release_pending(&st->map);
     if (!old) {
-        if (cr__bmap_put(&st->map, key, key_len, val, val_len, removed, false, NULL, NULL,
-                         NULL) != CR_OK)
+        if (cr__bmap_put(&st->map, key, key_len, val, val_len, removed, false, NULL, NULL, NULL) !=
+            CR_OK)
             return nomem(err);
         return CR_OK;
     }
@@ -67,8 +67,7 @@ static cr_status put(cr_stage *st, const uint8_t *key, size_t key_len, const uin
     const uint8_t *prev = NULL;
     size_t prev_len = 0, dummy;
     cr_status s = visible(st, key, key_len, &staged, &prev, &prev_len, err);
-    if (s != CR_OK)
-        return s;
+    if (s != CR_OK) return s;
     if (staged) {
         /* the staged block is detached and stays valid until the next call */
         if (cr__bmap_put(&st->map, key, key_len, val, val_len, removed, true, NULL, old,
@@ -82,8 +81,7 @@ static cr_status put(cr_stage *st, const uint8_t *key, size_t key_len, const uin
         CR_OK)
         return nomem(err);
     *old = prev;
-    if (old_len)
-        *old_len = prev_len;
+    if (old_len) *old_len = prev_len;
     return CR_OK;
 }
 
@@ -112,8 +110,7 @@ static int key_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
     size_t n = an < bn ? an : bn;
     int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c;
+    if (c) return c;
     return an < bn ? -1 : an > bn;
 }
 
@@ -122,8 +119,7 @@ static bool emit_staged_below(merge_state *ms, const uint8_t *key, size_t key_le
 {
     while (ms->i < ms->n) {
         cr__bentry *e = ms->v[ms->i];
-        if (key && key_cmp(e->block, e->key_len, key, key_len) >= 0)
-            break;
+        if (key && key_cmp(e->block, e->key_len, key, key_len) >= 0) break;
         ms->i++;
         if (!e->removed && ms->fn(ms->ud, e->block, e->key_len, cr__bentry_val(e), e->val_len)) {
             ms->stopped = true;
@@ -137,14 +133,12 @@ static int merge_visit(void *ud, const uint8_t *key, size_t key_len, const uint8
                        size_t val_len)
 {
     merge_state *ms = ud;
-    if (!emit_staged_below(ms, key, key_len))
-        return 1;
+    if (!emit_staged_below(ms, key, key_len)) return 1;
     if (ms->i < ms->n) {
         cr__bentry *e = ms->v[ms->i];
         if (key_cmp(e->block, e->key_len, key, key_len) == 0) {
             ms->i++;
-            if (e->removed)
-                return 0;
+            if (e->removed) return 0;
             if (ms->fn(ms->ud, e->block, e->key_len, cr__bentry_val(e), e->val_len)) {
                 ms->stopped = true;
                 return 1;
@@ -164,13 +158,10 @@ static cr_status stage_iterate(void *self, cr_storage_visit_fn fn, void *ud, cr_
     cr_stage *st = self;
     cr__bmap_release_pending(&st->map);
     merge_state ms = {.fn = fn, .ud = ud};
-    if (cr__bmap_sorted(&st->map, &ms.v, &ms.n) != CR_OK)
-        return nomem(err);
+    if (cr__bmap_sorted(&st->map, &ms.v, &ms.n) != CR_OK) return nomem(err);
     cr_status s = CR_OK;
-    if (st->base->ops->iterate)
-        s = st->base->ops->iterate(st->base->self, merge_visit, &ms, err);
-    if (s == CR_OK && !ms.stopped)
-        emit_staged_below(&ms, NULL, 0);
+    if (st->base->ops->iterate) s = st->base->ops->iterate(st->base->self, merge_visit, &ms, err);
+    if (s == CR_OK && !ms.stopped) emit_staged_below(&ms, NULL, 0);
     cr__bmap_sorted_free(&st->map, ms.v, ms.n);
     return s;
 }
@@ -195,8 +186,7 @@ CR_API cr_status cr_stage_create(const cr_engine *eng, cr_storage *base, cr_stag
     }
     *out = NULL;
     cr_stage *st = cr__alloc(eng, sizeof *st);
-    if (!st)
-        return nomem(err);
+    if (!st) return nomem(err);
     memset(st, 0, sizeof *st);
     st->base = base;
     cr__bmap_init(&st->map, eng);
@@ -208,8 +198,7 @@ CR_API cr_status cr_stage_create(const cr_engine *eng, cr_storage *base, cr_stag
 
 CR_API void cr_stage_destroy(cr_stage *st)
 {
-    if (!st)
-        return;
+    if (!st) return;
     const cr_engine *eng = st->map.eng;
     cr__bmap_free(&st->map);
     cr__free(eng, st, sizeof *st);
@@ -231,12 +220,10 @@ CR_API cr_status cr_stage_iterate(cr_stage *st, cr_storage_visit_fn fn, void *ud
     cr__bmap_release_pending(&st->map);
     cr__bentry **v;
     size_t n;
-    if (cr__bmap_sorted(&st->map, &v, &n) != CR_OK)
-        return nomem(err);
+    if (cr__bmap_sorted(&st->map, &v, &n) != CR_OK) return nomem(err);
     for (size_t i = 0; i < n; i++) {
         const uint8_t *val = v[i]->removed ? NULL : cr__bentry_val(v[i]);
-        if (fn(ud, v[i]->block, v[i]->key_len, val, v[i]->removed ? 0 : v[i]->val_len))
-            break;
+        if (fn(ud, v[i]->block, v[i]->key_len, val, v[i]->removed ? 0 : v[i]->val_len)) break;
     }
     cr__bmap_sorted_free(&st->map, v, n);
     return CR_OK;
@@ -245,16 +232,13 @@ CR_API cr_status cr_stage_iterate(cr_stage *st, cr_storage_visit_fn fn, void *ud
 CR_API cr_status cr_stage_commit(cr_stage *st, cr_error *err)
 {
     cr__bmap_release_pending(&st->map);
-    if (st->map.count == 0)
-        return CR_OK;
+    if (st->map.count == 0) return CR_OK;
     cr_storage *b = st->base;
     cr__bentry **v;
     size_t n;
-    if (cr__bmap_sorted(&st->map, &v, &n) != CR_OK)
-        return nomem(err);
+    if (cr__bmap_sorted(&st->map, &v, &n) != CR_OK) return nomem(err);
     cr_status s = CR_OK;
-    if (b->ops->begin)
-        s = b->ops->begin(b->self, err);
+    if (b->ops->begin) s = b->ops->begin(b->self, err);
     bool began = s == CR_OK && b->ops->begin;
     for (size_t i = 0; s == CR_OK && i < n; i++) {
         cr__bentry *e = v[i];
@@ -269,7 +253,6 @@ CR_API cr_status cr_stage_commit(cr_stage *st, cr_error *err)
     else if (s != CR_OK && began && b->ops->rollback)
         b->ops->rollback(b->self);
     cr__bmap_sorted_free(&st->map, v, n);
-    if (s == CR_OK)
-        cr_stage_clear(st);
+    if (s == CR_OK) cr_stage_clear(st);
     return s;
 }

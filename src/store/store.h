@@ -17,8 +17,8 @@ typedef struct cr__bentry {
     uint64_t hash;
     uint8_t *block;
     size_t key_len, val_len, block_cap;
-    uint8_t state;   /* 0 empty, 1 live, 2 deleted slot */
-    bool removed;    /* stage: a removal marker (no value) */
+    uint8_t state; /* 0 empty, 1 live, 2 deleted slot */
+    bool removed;  /* stage: a removal marker (no value) */
 } cr__bentry;
 
 typedef struct cr__bmap {

@@ -11,18 +11,23 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-enum { V_SLOT, V_LOCAL, V_CONST };
+enum { V_SLOT, V_LOCAL, V_CONST, V_ADDIMM };
 enum { K_FUNC, K_BLOCK, K_LOOP, K_IF, K_ELSE };
 enum { BT_EMPTY, BT_VAL, BT_TYPE };
 
 #define T_UNKNOWN 0 /* the polymorphic stack's bottom type */
 #define NONE      UINT32_MAX
+#define POOL_MARK 0x80000000u /* slot field naming constant pool entry (low bits) */
+#define POOL_MAX  64
+#define MAX_HEIGHT (1u << 28) /* operand stack entries: keeps slot numbers below POOL_MARK */
 
 /* An operand stack entry: its type and where its value is right now. */
 typedef struct vent {
     uint8_t type;
     uint8_t kind;   /* V_SLOT: in slot (locals + height); V_LOCAL: still in local `local`;
-                       V_CONST: the constant `bits`, not stored anywhere yet */
+                       V_CONST: the constant `bits`, not stored anywhere yet;
+                       V_ADDIMM: i32 slot `local` (a local, or the entry's own slot) plus
+                       the constant `bits`, not computed yet (loads and stores fold it) */
     uint32_t local;
     uint64_t bits;
 } vent;
@@ -41,7 +46,20 @@ typedef struct ctl {
     uint32_t patch;      /* chain of branch fields waiting for the end label (pos + 1) */
     uint32_t else_patch; /* if: the branch to else (pos + 1), 0 once placed */
     uint32_t loop_pos;   /* loop: code position of the header */
+    /* metering */
+    uint32_t fuel_chain; /* fuel fields of branches to the label (pos + 1 chain) */
+    uint32_t else_fuel;  /* if: the fuel field of the branch to else */
+    uint32_t loop_cost;  /* loop: fuel of the header's segment, NONE until known */
+    uint32_t seg_pt;     /* loop: its entry in cc.seg_pts while unresolved, else NONE */
 } ctl;
+
+/* A place where control enters the open straight-line segment: the fuel fields that pay
+   for it (a chain, or the chain of the loop ctl `loop`) and the operators before it. */
+typedef struct seg_pt {
+    uint32_t chain;
+    uint32_t loop;
+    uint32_t mark;
+} seg_pt;
 
 typedef struct cc {
     wa_module *m;
@@ -55,7 +73,7 @@ typedef struct cc {
 
     uint32_t nlocals;
     uint8_t *ltypes;
-    uint32_t *lrefs; /* V_LOCAL entries per local */
+    uint32_t *lrefs; /* entries that read each local (V_LOCAL, V_ADDIMM) */
     uint32_t locals_cap;
 
     vent *vs;
@@ -66,6 +84,23 @@ typedef struct cc {
     uint32_t code_len, code_cap;
     uint32_t *stubs; /* br_table: entries that need a copy stub */
     uint32_t stubs_cap;
+    uint32_t *pcmap; /* (code position, wasm offset) of instructions that can trap */
+    uint32_t pcmap_len, pcmap_cap;
+
+    /* constants read inside loops live in pool slots between the locals and the operand
+       stack, stored once per call by a pool_init prologue. Slot fields are numbered as if
+       there were no pool (pool entries as POOL_MARK | k) and renumbered at the end. */
+    uint64_t pool[POOL_MAX];
+    uint32_t pool_len, loop_depth;
+    uint32_t *fix; /* positions of every slot field */
+    uint32_t fix_len, fix_cap;
+    uint8_t cur_mask, cur_field; /* slot fields of the instruction being emitted */
+    uint32_t last_mov;           /* start of the last mov (mov2 merging), or NONE */
+    uint32_t frame_slots;
+
+    /* declared locals not written yet (still zero), until the first loop */
+    uint8_t *zk;
+    bool zk_on;
 
     bool live; /* code being read is reachable: emit it */
 
@@ -73,9 +108,13 @@ typedef struct cc {
     uint32_t last_end, last_dst;
     uint32_t cmp_end, cmp_start, cmp_op, cmp_a, cmp_b, cmp_dst;
 
-    /* metering: the open block's fuel instruction and its operator count */
+    /* metering: operators of the open segment so far and where control enters it */
     bool metering;
-    uint32_t fuel_pos, fuel_count;
+    uint32_t fuel_count;
+    seg_pt *seg_pts;
+    uint32_t seg_len, seg_cap;
+    bool entry_open;     /* the function's entry is in the open segment */
+    uint32_t entry_fuel; /* fuel of the entry segment, once closed */
 } cc;
 
 /* ---- errors ---- */
@@ -196,13 +235,59 @@ static bool emit(cc *c, uint32_t w)
     if (c->code_len == c->code_cap &&
         !reserve(c, (void **)&c->code, &c->code_cap, sizeof *c->code, (uint64_t)c->code_len + 1))
         return false;
+    if (c->cur_field < 8 && (c->cur_mask >> c->cur_field & 1)) {
+        if (c->fix_len == c->fix_cap &&
+            !reserve(c, (void **)&c->fix, &c->fix_cap, sizeof *c->fix, (uint64_t)c->fix_len + 1))
+            return false;
+        c->fix[c->fix_len++] = c->code_len;
+    }
+    c->cur_field++;
     c->code[c->code_len++] = w;
     return true;
 }
 
+static const uint8_t slot_masks[WA_OP_COUNT] = {
+#define OP_DEF(name, layout) WA_SLOTS_##layout,
+#include "ops.def"
+#undef OP_DEF
+};
+
+/* Whether an instruction can trap (its position goes into the function's pcmap). */
+static bool may_trap(uint32_t op)
+{
+    if (op >= WA_OP_br && op <= WA_OP_br_table_m) /* fuel, interrupts */
+        return true;
+    switch (op) {
+    case WA_OP_i32_div_s: case WA_OP_i32_div_u: case WA_OP_i32_rem_s: case WA_OP_i32_rem_u:
+    case WA_OP_i64_div_s: case WA_OP_i64_div_u: case WA_OP_i64_rem_s: case WA_OP_i64_rem_u:
+    case WA_OP_i32_trunc_f32_s: case WA_OP_i32_trunc_f32_u: case WA_OP_i32_trunc_f64_s:
+    case WA_OP_i32_trunc_f64_u: case WA_OP_i64_trunc_f32_s: case WA_OP_i64_trunc_f32_u:
+    case WA_OP_i64_trunc_f64_s: case WA_OP_i64_trunc_f64_u:
+    case WA_OP_unreachable: case WA_OP_call: case WA_OP_call_import: case WA_OP_call_indirect:
+    case WA_OP_memory_fill: case WA_OP_memory_copy: case WA_OP_memory_init:
+    case WA_OP_table_get: case WA_OP_table_set: case WA_OP_table_fill: case WA_OP_table_copy:
+    case WA_OP_table_init:
+        return true;
+    default:
+        return op >= WA_OP_i32_load && op <= WA_OP_store64;
+    }
+}
+
 static bool emit_op(cc *c, uint32_t op)
 {
-    return emit(c, (uint32_t)c->words[op]);
+    if (may_trap(op)) {
+        if (c->pcmap_len + 2 > c->pcmap_cap &&
+            !reserve(c, (void **)&c->pcmap, &c->pcmap_cap, sizeof *c->pcmap,
+                     (uint64_t)c->pcmap_len + 2))
+            return false;
+        c->pcmap[c->pcmap_len++] = c->code_len;
+        c->pcmap[c->pcmap_len++] = c->op_offset;
+    }
+    c->cur_mask = 0;
+    TRY(emit(c, (uint32_t)c->words[op]));
+    c->cur_mask = slot_masks[op];
+    c->cur_field = 0;
+    return true;
 }
 
 static bool emit64(cc *c, uint64_t v)
@@ -220,6 +305,7 @@ static void barrier(cc *c)
 {
     c->last_end = NONE;
     c->cmp_end = NONE;
+    c->last_mov = NONE;
 }
 
 /* Records that the instruction just emitted writes its result to the field at pos. */
@@ -245,30 +331,90 @@ static bool emit_mov(cc *c, uint32_t dst, uint32_t src)
 {
     if (dst == src)
         return true;
-    uint32_t pos = c->code_len + 1;
-    TRY(emit_op(c, WA_OP_mov) && emit(c, dst) && emit(c, src));
-    note_dst(c, pos);
-    return true;
-}
-
-/* ---- metering: one fuel instruction at the head of each basic block ---- */
-
-static bool open_block(cc *c)
-{
-    if (!c->metering || !c->live)
+    if (c->last_mov != NONE && c->last_mov + WA_LAYOUT_D_A == c->code_len) {
+        /* right after another mov: make the pair one mov2 */
+        c->code[c->last_mov] = (uint32_t)c->words[WA_OP_mov2];
+        c->cur_mask = slot_masks[WA_OP_mov2];
+        c->cur_field = 2;
+        uint32_t pos = c->code_len;
+        TRY(emit(c, dst) && emit(c, src));
+        note_dst(c, pos);
+        c->last_mov = NONE;
         return true;
-    TRY(emit_op(c, WA_OP_fuel) && emit(c, 0));
-    c->fuel_pos = c->code_len - 1;
-    c->fuel_count = 0;
+    }
+    uint32_t start = c->code_len;
+    TRY(emit_op(c, WA_OP_mov) && emit(c, dst) && emit(c, src));
+    note_dst(c, start + 1);
+    c->last_mov = start;
     return true;
 }
 
-static void close_block(cc *c)
+/*
+ * ---- metering ----
+ * Code runs in straight-line segments, each ending at a branch. Whatever moves control
+ * into a segment pays for the operators from there to the segment's end: a branch for
+ * its target (taken) and for the code after it (not taken), a call for the callee's
+ * first segment. Labels do not end segments: falling into one costs nothing extra, and a
+ * branch to it pays only for the operators after it. So each executed operator costs
+ * exactly one unit, and no instruction is spent on metering.
+ */
+
+/* Fills the fuel fields of a chain with n. */
+static void resolve_fuel(cc *c, uint32_t chain, uint32_t n)
 {
-    if (c->fuel_pos != NONE)
-        c->code[c->fuel_pos] = c->fuel_count;
-    c->fuel_pos = NONE;
+    while (chain) {
+        uint32_t f = chain - 1;
+        chain = c->code[f];
+        c->code[f] = n;
+    }
+}
+
+/* Records that control enters the open segment here, paid by the fields of chain (or of
+   loop label `loop`'s chain). */
+static bool seg_enter(cc *c, uint32_t chain, uint32_t loop)
+{
+    if (!c->metering)
+        return true;
+    TRY(reserve(c, (void **)&c->seg_pts, &c->seg_cap, sizeof *c->seg_pts,
+                (uint64_t)c->seg_len + 1));
+    seg_pt p = {chain, loop, c->fuel_count};
+    if (loop != NONE)
+        c->cs[loop].seg_pt = c->seg_len;
+    c->seg_pts[c->seg_len++] = p;
+    return true;
+}
+
+/* Ends the open segment (after a branch, or at the function's end): every entry point now
+   knows its cost. */
+static void seg_close(cc *c)
+{
+    if (!c->metering)
+        return;
+    for (uint32_t i = 0; i < c->seg_len; i++) {
+        seg_pt *p = &c->seg_pts[i];
+        uint32_t cost = c->fuel_count - p->mark;
+        if (p->loop != NONE) {
+            ctl *f = &c->cs[p->loop];
+            f->loop_cost = cost;
+            f->seg_pt = NONE;
+            resolve_fuel(c, f->fuel_chain, cost);
+            f->fuel_chain = 0;
+        } else {
+            resolve_fuel(c, p->chain, cost);
+        }
+    }
+    if (c->entry_open)
+        c->entry_fuel = c->fuel_count;
+    c->entry_open = false;
+    c->seg_len = 0;
     c->fuel_count = 0;
+}
+
+/* Emits a fuel field paid by the segment that starts right after this branch. */
+static bool emit_fallthrough_fuel(cc *c, uint32_t *pos)
+{
+    *pos = c->code_len;
+    return emit(c, 0);
 }
 
 /* ---- operand stack ---- */
@@ -284,13 +430,24 @@ static void set_live(cc *c)
     c->live = !f->dead && !f->skip;
 }
 
+/* The local an entry still reads, or NONE. */
+static uint32_t reads_local(const cc *c, const vent *e)
+{
+    if (e->kind == V_LOCAL || (e->kind == V_ADDIMM && e->local < c->nlocals))
+        return e->local;
+    return NONE;
+}
+
 static bool push_ent(cc *c, vent e)
 {
     if (c->vs_len == c->vs_cap &&
         !reserve(c, (void **)&c->vs, &c->vs_cap, sizeof *c->vs, (uint64_t)c->vs_len + 1))
         return false;
-    if (e.kind == V_LOCAL)
-        c->lrefs[e.local]++;
+    if (c->vs_len >= MAX_HEIGHT)
+        return fail(c, WA_ERR_LIMIT, "implementation limit: operand stack too deep");
+    uint32_t l = reads_local(c, &e);
+    if (l != NONE)
+        c->lrefs[l]++;
     if (e.kind != V_SLOT && c->vs_len < c->pend_lo)
         c->pend_lo = c->vs_len;
     c->vs[c->vs_len++] = e;
@@ -316,8 +473,9 @@ static void drop_to(cc *c, uint32_t h)
 {
     while (c->vs_len > h) {
         vent *e = &c->vs[--c->vs_len];
-        if (e->kind == V_LOCAL)
-            c->lrefs[e->local]--;
+        uint32_t l = reads_local(c, e);
+        if (l != NONE)
+            c->lrefs[l]--;
     }
     if (c->pend_lo > c->vs_len)
         c->pend_lo = c->vs_len;
@@ -337,8 +495,9 @@ static bool pop(cc *c, uint8_t expect, vent *out)
         return true;
     }
     vent e = c->vs[--c->vs_len];
-    if (e.kind == V_LOCAL)
-        c->lrefs[e.local]--;
+    uint32_t l = reads_local(c, &e);
+    if (l != NONE)
+        c->lrefs[l]--;
     if (c->pend_lo > c->vs_len)
         c->pend_lo = c->vs_len;
     if (expect != T_UNKNOWN && e.type != T_UNKNOWN && e.type != expect)
@@ -347,20 +506,37 @@ static bool pop(cc *c, uint8_t expect, vent *out)
     return true;
 }
 
+/* Emits code that stores the value of entry e, which stands at height h, in slot dst. */
+static bool emit_value(cc *c, const vent *e, uint32_t h, uint32_t dst)
+{
+    switch (e->kind) {
+    case V_SLOT:
+        return emit_mov(c, dst, slot_at(c, h));
+    case V_LOCAL:
+        return emit_mov(c, dst, e->local);
+    case V_CONST:
+        return emit_const(c, dst, e->bits);
+    default: {
+        uint32_t pos = c->code_len + 1;
+        TRY(emit_op(c, WA_OP_i32_add_imm) && emit(c, dst) && emit(c, e->local) &&
+            emit(c, (uint32_t)e->bits));
+        note_dst(c, pos);
+        return true;
+    }
+    }
+}
+
 /* Moves the entry at index i into its own slot. */
 static bool materialise(cc *c, uint32_t i)
 {
     vent *e = &c->vs[i];
     if (e->kind == V_SLOT)
         return true;
-    if (c->live) {
-        if (e->kind == V_LOCAL)
-            TRY(emit_mov(c, slot_at(c, i), e->local));
-        else
-            TRY(emit_const(c, slot_at(c, i), e->bits));
-    }
-    if (e->kind == V_LOCAL)
-        c->lrefs[e->local]--;
+    if (c->live)
+        TRY(emit_value(c, e, i, slot_at(c, i)));
+    uint32_t l = reads_local(c, e);
+    if (l != NONE)
+        c->lrefs[l]--;
     e->kind = V_SLOT;
     return true;
 }
@@ -378,7 +554,7 @@ static bool flush(cc *c)
 static bool flush_local(cc *c, uint32_t x)
 {
     for (uint32_t i = c->pend_lo; i < c->vs_len && c->lrefs[x] > 0; i++)
-        if (c->vs[i].kind == V_LOCAL && c->vs[i].local == x)
+        if (reads_local(c, &c->vs[i]) == x)
             TRY(materialise(c, i));
     return true;
 }
@@ -391,8 +567,21 @@ static bool operand(cc *c, const vent *e, uint32_t h, uint32_t *slot)
         *slot = e->local;
         return true;
     case V_CONST:
+        if (c->live && c->loop_depth > 0) {
+            uint32_t k = 0;
+            while (k < c->pool_len && c->pool[k] != e->bits)
+                k++;
+            if (k < POOL_MAX) {
+                if (k == c->pool_len)
+                    c->pool[c->pool_len++] = e->bits;
+                *slot = POOL_MARK | k;
+                return true;
+            }
+        }
+        /* fall through */
+    case V_ADDIMM:
         *slot = slot_at(c, h);
-        return !c->live || emit_const(c, *slot, e->bits);
+        return !c->live || emit_value(c, e, h, *slot);
     default:
         *slot = slot_at(c, h);
         return true;
@@ -488,16 +677,32 @@ static bool check_frame_end(cc *c, const uint8_t *types, uint32_t n)
     return true;
 }
 
+/* Emits the displacement field of a branch to label li, then (metered code) its fuel. */
 static bool emit_target(cc *c, uint32_t li)
 {
     ctl *f = &c->cs[li];
     uint32_t pos = c->code_len;
-    if (f->kind == K_LOOP)
-        return emit(c, (uint32_t)((int64_t)f->loop_pos - (int64_t)pos));
-    TRY(emit(c, f->patch));
-    f->patch = pos + 1;
-    f->targeted = true;
+    if (f->kind == K_LOOP) {
+        TRY(emit(c, (uint32_t)((int64_t)f->loop_pos - (int64_t)pos)));
+    } else {
+        TRY(emit(c, f->patch));
+        f->patch = pos + 1;
+        f->targeted = true;
+    }
+    if (!c->metering)
+        return true;
+    if (f->kind == K_LOOP && f->loop_cost != NONE)
+        return emit(c, f->loop_cost);
+    pos = c->code_len;
+    TRY(emit(c, f->fuel_chain));
+    f->fuel_chain = pos + 1;
     return true;
+}
+
+/* The opcode of a branch, metered when the module is. */
+static uint32_t br_op(const cc *c, uint32_t op)
+{
+    return c->metering ? WA_OP_METERED(op) : op;
 }
 
 /* Points every field of a patch chain at position `here`. */
@@ -518,15 +723,11 @@ static bool emit_copies(cc *c, uint32_t n, uint32_t dst, bool commit)
     for (uint32_t i = 0; i < n; i++) {
         vent *e = &c->vs[first + i];
         uint32_t t = dst + i;
-        if (e->kind == V_SLOT)
-            TRY(emit_mov(c, t, slot_at(c, first + i)));
-        else if (e->kind == V_LOCAL)
-            TRY(emit_mov(c, t, e->local));
-        else
-            TRY(emit_const(c, t, e->bits));
+        TRY(emit_value(c, e, first + i, t));
         if (commit && t == slot_at(c, first + i) && e->kind != V_SLOT) {
-            if (e->kind == V_LOCAL)
-                c->lrefs[e->local]--;
+            uint32_t l = reads_local(c, e);
+            if (l != NONE)
+                c->lrefs[l]--;
             e->kind = V_SLOT;
         }
     }
@@ -544,8 +745,8 @@ static bool emit_return(cc *c, bool commit)
         uint32_t src = slot_at(c, c->vs_len - 1);
         if (e->kind == V_LOCAL)
             src = e->local;
-        else if (e->kind == V_CONST)
-            TRY(emit_const(c, src, e->bits));
+        else if (e->kind != V_SLOT)
+            TRY(emit_value(c, e, c->vs_len - 1, src));
         return emit_op(c, WA_OP_ret1) && emit(c, src);
     }
     uint32_t first = slot_at(c, c->vs_len - n);
@@ -561,7 +762,7 @@ static bool emit_jump(cc *c, uint32_t li, bool commit)
     uint32_t n;
     label_types(c, &c->cs[li], &n);
     TRY(emit_copies(c, n, slot_at(c, c->cs[li].height), commit));
-    return emit_op(c, WA_OP_br) && emit_target(c, li);
+    return emit_op(c, br_op(c, WA_OP_br)) && emit_target(c, li);
 }
 
 /* Whether a branch to li can be taken without moving values (they are in place). */
@@ -607,6 +808,8 @@ static bool pop_cond(cc *c, cond *k)
         k->a = c->cmp_a;
         k->b = c->cmp_b;
         c->code_len = c->cmp_start;
+        while (c->fix_len && c->fix[c->fix_len - 1] >= c->code_len)
+            c->fix_len--;
         barrier(c);
         return true;
     }
@@ -619,11 +822,12 @@ static bool emit_cond_branch(cc *c, const cond *k, bool negate)
 {
     uint32_t op = k->op;
     if (op == 0)
-        return emit_op(c, negate ? WA_OP_br_eqz : WA_OP_br_nez) && emit(c, k->a);
+        return emit_op(c, br_op(c, negate ? WA_OP_br_eqz : WA_OP_br_nez)) && emit(c, k->a);
     if (op == WA_OP_i32_eqz)
-        return emit_op(c, negate ? WA_OP_br_nez : WA_OP_br_eqz) && emit(c, k->a);
+        return emit_op(c, br_op(c, negate ? WA_OP_br_nez : WA_OP_br_eqz)) && emit(c, k->a);
     if (op == WA_OP_i64_eqz)
-        return emit_op(c, negate ? WA_OP_br_nez_i64 : WA_OP_br_eqz_i64) && emit(c, k->a);
+        return emit_op(c, br_op(c, negate ? WA_OP_br_nez_i64 : WA_OP_br_eqz_i64)) &&
+               emit(c, k->a);
     uint32_t base, br;
     if (op >= WA_OP_i32_eq && op <= WA_OP_i32_ge_u)
         base = WA_OP_i32_eq, br = WA_OP_br_eq_i32;
@@ -636,7 +840,7 @@ static bool emit_cond_branch(cc *c, const cond *k, bool negate)
     uint32_t idx = op - base;
     if (negate)
         idx = cmp_negate[idx];
-    return emit_op(c, br + idx) && emit(c, k->a) && emit(c, k->b);
+    return emit_op(c, br_op(c, br + idx)) && emit(c, k->a) && emit(c, k->b);
 }
 
 /* ---- numeric operators (0x45..0xc4) ---- */
@@ -807,6 +1011,20 @@ static bool numeric(cc *c, uint8_t opc)
             op = WA_OP_i64_rotl_imm;
             imm = (64u - (uint32_t)(b.bits & 63)) & 63u;
         }
+        if (use_imm && op == WA_OP_i32_add_imm) {
+            /* x + k stays virtual: a load or store folds it into its address */
+            vent r = {WA_I32, V_ADDIMM, NONE, imm};
+            if (x->kind == V_LOCAL) {
+                r.local = x->local;
+            } else if (x == &a && x->kind == V_SLOT) {
+                r.local = slot_at(c, h);
+            } else if (x->kind == V_ADDIMM && (x == &a || x->local < c->nlocals)) {
+                r.local = x->local; /* (y + j) + k = y + (j + k), both wrap mod 2^32 */
+                r.bits = (uint32_t)(x->bits + imm);
+            }
+            if (r.local != NONE)
+                return push_ent(c, r);
+        }
         if (use_imm) {
             TRY(operand(c, x, x == &a ? h : h + 1, &sx));
             sy = imm;
@@ -839,6 +1057,18 @@ static bool memarg(cc *c, uint32_t natural_log2, uint32_t *offset)
     return true;
 }
 
+/* A memory access's address operand: a slot plus a folded i32.add constant. */
+static bool address(cc *c, const vent *a, uint32_t h, uint32_t *slot, uint32_t *k)
+{
+    if (a->kind == V_ADDIMM) {
+        *slot = a->local;
+        *k = (uint32_t)a->bits;
+        return true;
+    }
+    *k = 0;
+    return operand(c, a, h, slot);
+}
+
 static bool load(cc *c, uint32_t op, uint8_t t, uint32_t nat)
 {
     uint32_t offset;
@@ -846,10 +1076,11 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t nat)
     TRY(memarg(c, nat, &offset));
     TRY(pop(c, WA_I32, &a));
     if (c->live) {
-        uint32_t h = c->vs_len, sa, start;
-        TRY(operand(c, &a, h, &sa));
+        uint32_t h = c->vs_len, sa, k, start;
+        TRY(address(c, &a, h, &sa, &k));
         start = c->code_len;
-        TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sa) && emit(c, offset));
+        TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sa) && emit(c, k) &&
+            emit(c, offset));
         note_dst(c, start + 1);
     }
     return push(c, t);
@@ -863,10 +1094,10 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t nat)
     TRY(pop(c, t, &v));
     TRY(pop(c, WA_I32, &a));
     if (c->live) {
-        uint32_t h = c->vs_len, sa, sv;
-        TRY(operand(c, &a, h, &sa));
+        uint32_t h = c->vs_len, sa, sv, k;
+        TRY(address(c, &a, h, &sa, &k));
         TRY(operand(c, &v, h + 1, &sv));
-        TRY(emit_op(c, op) && emit(c, sa) && emit(c, sv) && emit(c, offset));
+        TRY(emit_op(c, op) && emit(c, sa) && emit(c, sv) && emit(c, k) && emit(c, offset));
     }
     return true;
 }
@@ -940,6 +1171,10 @@ static bool push_frame(cc *c, ctl *nf)
     nf->patch = 0;
     nf->else_patch = 0;
     nf->loop_pos = 0;
+    nf->fuel_chain = 0;
+    nf->else_fuel = 0;
+    nf->loop_cost = NONE;
+    nf->seg_pt = NONE;
     if (c->cs_len == c->cs_cap &&
         !reserve(c, (void **)&c->cs, &c->cs_cap, sizeof *c->cs, (uint64_t)c->cs_len + 1))
         return false;
@@ -958,17 +1193,27 @@ static bool op_block(cc *c, uint8_t kind)
         TRY(pop_cond(c, &k));
     TRY(push_frame(c, &nf));
     ctl *f = top_ctl(c);
+    if (kind == K_LOOP) {
+        c->loop_depth++;
+        c->zk_on = false;
+    }
     if (kind == K_LOOP && c->live) {
-        close_block(c);
         barrier(c);
         f->loop_pos = c->code_len;
-        TRY(open_block(c));
+        TRY(seg_enter(c, 0, c->cs_len - 1));
     } else if (kind == K_IF && c->live) {
         TRY(emit_cond_branch(c, &k, true));
         f->else_patch = c->code_len + 1;
         TRY(emit(c, 0));
-        close_block(c);
-        TRY(open_block(c));
+        uint32_t ft = 0;
+        if (c->metering) {
+            f = top_ctl(c);
+            f->else_fuel = c->code_len + 1;
+            TRY(emit(c, 0));
+            TRY(emit_fallthrough_fuel(c, &ft));
+        }
+        seg_close(c);
+        TRY(seg_enter(c, ft + 1, NONE));
     }
     return true;
 }
@@ -983,8 +1228,8 @@ static bool op_else(cc *c)
     TRY(check_frame_end(c, res, n));
     if (c->live) {
         TRY(emit_copies(c, n, slot_at(c, f->height), true));
-        TRY(emit_op(c, WA_OP_br) && emit_target(c, c->cs_len - 1));
-        close_block(c);
+        TRY(emit_op(c, br_op(c, WA_OP_br)) && emit_target(c, c->cs_len - 1));
+        seg_close(c);
     }
     f = top_ctl(c);
     drop_to(c, f->height);
@@ -992,6 +1237,9 @@ static bool op_else(cc *c)
     if (f->else_patch) {
         resolve(c, f->else_patch, c->code_len);
         f->else_patch = 0;
+        TRY(seg_enter(c, f->else_fuel, NONE));
+        f = top_ctl(c);
+        f->else_fuel = 0;
     }
     f->kind = K_ELSE;
     f->unreachable = false;
@@ -1001,7 +1249,7 @@ static bool op_else(cc *c)
     for (uint32_t i = 0; i < np; i++)
         TRY(push(c, p[i]));
     set_live(c);
-    return open_block(c);
+    return true;
 }
 
 static bool op_end(cc *c)
@@ -1011,9 +1259,10 @@ static bool op_end(cc *c)
     const uint8_t *res = bt_results(c, f, &n);
     TRY(check_frame_end(c, res, n));
     if (f->kind == K_FUNC) {
-        if (c->live)
+        if (c->live) {
             TRY(emit_return(c, true));
-        close_block(c);
+            seg_close(c);
+        }
         drop_to(c, 0);
         c->cs_len--;
         return true;
@@ -1029,14 +1278,24 @@ static bool op_end(cc *c)
     if (c->live)
         TRY(emit_copies(c, n, slot_at(c, f->height), true));
     bool reached = fallthrough || (!f->dead && (f->targeted || f->else_patch));
-    bool split = f->targeted || f->else_patch;
-    if (split) {
-        close_block(c);
+    if (f->targeted || f->else_patch)
         barrier(c);
-    }
     resolve(c, f->patch, c->code_len);
     if (f->else_patch)
         resolve(c, f->else_patch, c->code_len);
+    if (f->kind == K_LOOP) {
+        c->loop_depth--;
+        /* no more branches to the header: its entry (if open) keeps the chain it has */
+        if (f->seg_pt != NONE) {
+            c->seg_pts[f->seg_pt].loop = NONE;
+            c->seg_pts[f->seg_pt].chain = f->fuel_chain;
+        }
+    } else if (!f->dead && (f->targeted || f->else_patch)) {
+        uint32_t chain = f->fuel_chain, else_fuel = f->else_patch ? f->else_fuel : 0;
+        TRY(seg_enter(c, chain, NONE));
+        TRY(seg_enter(c, else_fuel, NONE));
+        f = top_ctl(c);
+    }
     drop_to(c, f->height);
     c->cs_len--;
     for (uint32_t i = 0; i < n; i++)
@@ -1045,8 +1304,6 @@ static bool op_end(cc *c)
     if (!reached) /* nothing reaches the code after this end: emit none of it */
         top_ctl(c)->skip = true;
     set_live(c);
-    if (split)
-        TRY(open_block(c));
     return true;
 }
 
@@ -1061,14 +1318,16 @@ static bool label_idx(cc *c, uint32_t *li)
     return true;
 }
 
+/* After an unconditional transfer: the rest of the frame is unreachable. */
 static void set_unreachable(cc *c)
 {
     ctl *f = top_ctl(c);
     drop_to(c, f->height);
     f->unreachable = true;
     f->skip = true;
+    if (c->live)
+        seg_close(c);
     c->live = false;
-    close_block(c);
 }
 
 static bool op_br(cc *c)
@@ -1093,19 +1352,27 @@ static bool op_br_if(cc *c)
     TRY(check_top(c, t, n, true));
     if (!c->live)
         return true;
+    uint32_t ft = 0;
     if (in_place(c, li)) {
         TRY(emit_copies(c, n, slot_at(c, c->cs[li].height), true));
         TRY(emit_cond_branch(c, &k, false) && emit_target(c, li));
+        if (c->metering)
+            TRY(emit_fallthrough_fuel(c, &ft));
     } else {
+        /* values must move: branch around the moves when the condition is false */
         TRY(emit_cond_branch(c, &k, true));
         uint32_t skip = c->code_len;
         TRY(emit(c, 0));
+        if (c->metering) {
+            TRY(emit_fallthrough_fuel(c, &ft)); /* taken: the code after br_if */
+            TRY(emit(c, 0));                    /* not taken: the jump pays for itself */
+        }
         TRY(emit_jump(c, li, false));
         c->code[skip] = c->code_len - skip;
     }
-    close_block(c);
+    seg_close(c);
     barrier(c);
-    return open_block(c);
+    return seg_enter(c, c->metering ? ft + 1 : 0, NONE);
 }
 
 static bool op_br_table(cc *c)
@@ -1133,21 +1400,23 @@ static bool op_br_table(cc *c)
         TRY(operand(c, &idx, c->vs_len, &si));
         /* values already in place for some labels: materialise them once, here */
         TRY(emit_copies(c, arity, slot_at(c, c->vs_len - arity), true));
-        uint32_t table = c->code_len + 3;
-        TRY(emit_op(c, WA_OP_br_table) && emit(c, si) && emit(c, count));
+        uint32_t table = c->code_len + 3, stride = c->metering ? 2 : 1;
+        TRY(emit_op(c, br_op(c, WA_OP_br_table)) && emit(c, si) && emit(c, count));
         for (uint32_t i = 0; i <= count; i++) {
             uint32_t li = c->stubs[i];
             if (in_place(c, li)) {
                 TRY(emit_target(c, li));
             } else {
                 TRY(emit(c, 0));
+                if (c->metering)
+                    TRY(emit(c, 0)); /* the stub's jump pays */
             }
         }
         for (uint32_t i = 0; i <= count; i++) {
-            uint32_t li = c->stubs[i];
+            uint32_t li = c->stubs[i], f = table + i * stride;
             if (in_place(c, li))
                 continue;
-            c->code[table + i] = c->code_len - (table + i);
+            c->code[f] = c->code_len - f;
             TRY(emit_jump(c, li, false));
         }
     }
@@ -1276,20 +1545,21 @@ static bool op_local_set(cc *c, bool tee)
     vent e;
     TRY(local_idx(c, &x));
     TRY(pop(c, c->ltypes[x], &e));
-    if (c->live) {
+    if (c->zk_on && c->zk[x] && e.kind == V_CONST && e.bits == 0) {
+        /* x is still zero: nothing to write */
+    } else if (c->live) {
         uint32_t h = c->vs_len;
+        c->zk[x] = 0;
         TRY(flush_local(c, x));
         if (e.kind == V_SLOT && c->last_end == c->code_len &&
             c->code[c->last_dst] == slot_at(c, h)) {
             c->code[c->last_dst] = x;
             c->cmp_end = NONE;
-        } else if (e.kind == V_SLOT) {
-            TRY(emit_mov(c, x, slot_at(c, h)));
-        } else if (e.kind == V_LOCAL) {
-            TRY(emit_mov(c, x, e.local));
-        } else {
-            TRY(emit_const(c, x, e.bits));
+        } else if (!(e.kind == V_LOCAL && e.local == x)) {
+            TRY(emit_value(c, &e, h, x));
         }
+    } else {
+        c->zk[x] = 0;
     }
     if (!tee)
         return true;
@@ -1298,9 +1568,8 @@ static bool op_local_set(cc *c, bool tee)
         return push_ent(c, l);
     }
     e.type = c->ltypes[x];
-    if (e.kind == V_LOCAL) {
+    if (e.kind != V_CONST)
         e.kind = V_SLOT;
-    }
     return push_ent(c, e);
 }
 
@@ -1635,6 +1904,37 @@ static bool step(cc *c, uint8_t opc)
     }
 }
 
+/* Gives the pool the slots after the locals, moving the operand stack up, and prepends its
+   pool_init. Branch displacements are relative, so the body moves as a whole. */
+static bool place_pool(cc *c)
+{
+    if (c->pool_len == 0)
+        return true;
+    uint32_t base = c->nlocals, n = c->pool_len, pre = 3 + 2 * n;
+    c->frame_slots += n;
+    for (uint32_t i = 0; i < c->fix_len; i++) {
+        uint32_t *f = &c->code[c->fix[i]];
+        if (*f & POOL_MARK)
+            *f = base + (*f & ~POOL_MARK);
+        else if (*f >= base)
+            *f += n;
+    }
+    TRY(reserve(c, (void **)&c->code, &c->code_cap, sizeof *c->code,
+                (uint64_t)c->code_len + pre));
+    memmove(c->code + pre, c->code, (size_t)c->code_len * sizeof *c->code);
+    c->code[0] = (uint32_t)c->words[WA_OP_pool_init];
+    c->code[1] = base;
+    c->code[2] = n;
+    for (uint32_t i = 0; i < n; i++) {
+        c->code[3 + 2 * i] = (uint32_t)c->pool[i];
+        c->code[4 + 2 * i] = (uint32_t)(c->pool[i] >> 32);
+    }
+    c->code_len += pre;
+    for (uint32_t i = 0; i < c->pcmap_len; i += 2)
+        c->pcmap[i] += pre;
+    return true;
+}
+
 /* Validates and compiles defined function i into c->code. */
 static bool compile_body(cc *c, uint32_t i)
 {
@@ -1656,21 +1956,35 @@ static bool compile_body(cc *c, uint32_t i)
     TRY(reserve(c, (void **)&c->ltypes, &cap, 1, nl));
     cap = c->locals_cap;
     TRY(reserve(c, (void **)&c->lrefs, &cap, sizeof *c->lrefs, nl));
+    cap = c->locals_cap;
+    TRY(reserve(c, (void **)&c->zk, &cap, 1, nl));
     c->locals_cap = cap;
     if (c->ft->param_count)
         memcpy(c->ltypes, c->ft->params, c->ft->param_count);
     if (d->local_count)
         memcpy(c->ltypes + c->ft->param_count, d->local_types, d->local_count);
-    if (nl)
+    if (nl) {
         memset(c->lrefs, 0, (size_t)nl * sizeof *c->lrefs);
+        memset(c->zk, 0, c->ft->param_count);
+        memset(c->zk + c->ft->param_count, 1, d->local_count);
+    }
+    c->zk_on = d->local_count > 0;
+    c->pool_len = 0;
+    c->loop_depth = 0;
+    c->fix_len = 0;
+    c->cur_mask = 0;
+    c->cur_field = 0;
 
     c->vs_len = 0;
     c->pend_lo = 0;
     c->max_height = 0;
     c->code_len = 0;
+    c->pcmap_len = 0;
     c->cs_len = 0;
-    c->fuel_pos = NONE;
     c->fuel_count = 0;
+    c->seg_len = 0;
+    c->entry_open = true;
+    c->entry_fuel = 0;
     barrier(c);
     TRY(reserve(c, (void **)&c->cs, &c->cs_cap, sizeof *c->cs, 1));
     ctl *f = &c->cs[c->cs_len++];
@@ -1679,7 +1993,6 @@ static bool compile_body(cc *c, uint32_t i)
     f->bt_kind = BT_TYPE;
     f->bt_type = d->type_idx;
     c->live = true;
-    TRY(open_block(c));
 
     while (c->cs_len > 0) {
         uint8_t opc;
@@ -1693,13 +2006,34 @@ static bool compile_body(cc *c, uint32_t i)
     }
     if (c->r.p != c->r.end)
         return fail(c, WA_ERR_MALFORMED, "section size mismatch");
-    return true;
+    c->frame_slots = c->nlocals + c->max_height;
+    if (c->frame_slots < c->ft->result_count)
+        c->frame_slots = c->ft->result_count;
+    return place_pool(c);
+}
+
+uint32_t wa__code_offset(const wa_fn *fn, const uint32_t *ip)
+{
+    uintptr_t p = (uintptr_t)ip, base = fn ? (uintptr_t)fn->code : 0;
+    if (!fn || !fn->pcmap_count || p < base)
+        return 0;
+    uintptr_t pos = (p - base) / sizeof *ip;
+    uint32_t lo = 0, hi = fn->pcmap_count; /* last entry at or before pos */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fn->pcmap[2 * mid] <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? fn->pcmap[2 * (lo - 1) + 1] : 0;
 }
 
 static void free_compiled(const wa_config *cfg, wa_compiled *comp)
 {
     if (!comp)
         return;
+    wa__free(cfg, comp->pcmaps, comp->pcmap_units * sizeof *comp->pcmaps);
     wa__free(cfg, comp->code, comp->code_units * sizeof *comp->code);
     wa__free(cfg, comp->fns, (size_t)comp->fn_count * sizeof *comp->fns);
     wa__free(cfg, comp, sizeof *comp);
@@ -1740,9 +2074,9 @@ wa_status wa__compile(wa_module *m, wa_error *err)
     c.words = wa__op_words();
     c.metering = cfg->metering;
 
-    size_t *offs = wa__alloc(cfg, (size_t)n * sizeof *offs);
-    size_t units = 0, cap = 0;
-    uint32_t *arena = NULL;
+    size_t *offs = wa__alloc(cfg, (size_t)n * 2 * sizeof *offs);
+    size_t units = 0, cap = 0, punits = 0, pcap = 0;
+    uint32_t *arena = NULL, *parena = NULL;
     bool ok = offs != NULL;
     if (!ok)
         wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
@@ -1763,41 +2097,66 @@ wa_status wa__compile(wa_module *m, wa_error *err)
             arena = na;
             cap = ncap;
         }
+        if (punits + c.pcmap_len > pcap) {
+            size_t ncap = pcap ? pcap : 1024;
+            while (ncap < punits + c.pcmap_len)
+                ncap *= 2;
+            uint32_t *na = wa__realloc(cfg, parena, pcap * sizeof *parena, ncap * sizeof *parena);
+            if (!na) {
+                ok = false;
+                wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+                break;
+            }
+            parena = na;
+            pcap = ncap;
+        }
         memcpy(arena + units, c.code, (size_t)c.code_len * sizeof *arena);
+        if (c.pcmap_len)
+            memcpy(parena + punits, c.pcmap, (size_t)c.pcmap_len * sizeof *parena);
         offs[i] = units;
+        offs[n + i] = punits;
+        comp->fns[i].pcmap_count = c.pcmap_len / 2;
+        punits += c.pcmap_len;
         wa_fn *fn = &comp->fns[i];
-        fn->frame_slots = c.nlocals + c.max_height;
-        if (fn->frame_slots < c.ft->result_count)
-            fn->frame_slots = c.ft->result_count;
+        fn->frame_slots = c.frame_slots;
         fn->param_count = c.ft->param_count;
         fn->local_count = c.nlocals - c.ft->param_count;
         fn->result_count = c.ft->result_count;
         fn->func_idx = c.func_idx;
+        fn->entry_fuel = c.metering ? c.entry_fuel : 0;
         m->funcs[i].code_len = (size_t)c.code_len * sizeof *arena;
         m->funcs[i].frame_slots = fn->frame_slots;
         units += c.code_len;
     }
 
     wa__free(cfg, c.ltypes, c.locals_cap);
+    wa__free(cfg, c.zk, c.locals_cap);
+    wa__free(cfg, c.fix, (size_t)c.fix_cap * sizeof *c.fix);
     wa__free(cfg, c.lrefs, (size_t)c.locals_cap * sizeof *c.lrefs);
     wa__free(cfg, c.vs, (size_t)c.vs_cap * sizeof *c.vs);
     wa__free(cfg, c.cs, (size_t)c.cs_cap * sizeof *c.cs);
     wa__free(cfg, c.code, (size_t)c.code_cap * sizeof *c.code);
     wa__free(cfg, c.stubs, (size_t)c.stubs_cap * sizeof *c.stubs);
+    wa__free(cfg, c.seg_pts, (size_t)c.seg_cap * sizeof *c.seg_pts);
+    wa__free(cfg, c.pcmap, (size_t)c.pcmap_cap * sizeof *c.pcmap);
 
     if (!ok) {
         wa__free(cfg, arena, cap * sizeof *arena);
-        wa__free(cfg, offs, (size_t)n * sizeof *offs);
+        wa__free(cfg, parena, pcap * sizeof *parena);
+        wa__free(cfg, offs, (size_t)n * 2 * sizeof *offs);
         free_compiled(cfg, comp);
         return err ? err->st : WA_ERR_INVALID;
     }
     comp->code = arena;
     comp->code_units = cap;
+    comp->pcmaps = parena;
+    comp->pcmap_units = pcap;
     for (uint32_t i = 0; i < n; i++) {
         comp->fns[i].code = arena + offs[i];
+        comp->fns[i].pcmap = parena ? parena + offs[n + i] : NULL;
         m->funcs[i].code = arena + offs[i];
     }
-    wa__free(cfg, offs, (size_t)n * sizeof *offs);
+    wa__free(cfg, offs, (size_t)n * 2 * sizeof *offs);
     m->compiled = comp;
     return WA_OK;
 }

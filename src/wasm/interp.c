@@ -56,8 +56,9 @@ wa_thread *wa_thread_create(const wa_config *cfg)
     if (th->stack_slots < 64)
         th->stack_slots = 64;
     th->frame_count = cfg->max_call_depth ? cfg->max_call_depth : 1;
-    th->stack = wa__alloc(cfg, th->stack_slots * sizeof(uint64_t));
-    th->frames = wa__alloc(cfg, th->frame_count * sizeof(frame));
+    /* Not zeroed: a frame's locals are cleared on entry, so untouched pages stay free. */
+    th->stack = wa__alloc_uninit(cfg, th->stack_slots * sizeof(uint64_t));
+    th->frames = wa__alloc_uninit(cfg, th->frame_count * sizeof(frame));
     if (!th->stack || !th->frames) {
         wa_thread_destroy(th);
         return NULL;
@@ -316,6 +317,15 @@ enum {
         DISPATCH();                                                                        \
     } while (0)
 
+/* Metered code: pays the fuel at ip[k] for the segment control enters. */
+#define CHARGE(k)                                                                          \
+    do {                                                                                   \
+        uint32_t f_ = ip[k];                                                               \
+        if (UNLIKELY(fuel < f_))                                                           \
+            TRAP(OUT_OF_FUEL);                                                             \
+        fuel -= f_;                                                                        \
+    } while (0)
+
 #define SLOT(k)   fp[ip[k]]
 #define U32(k)    ((uint32_t)SLOT(k))
 #define I32(k)    ((int32_t)(uint32_t)SLOT(k))
@@ -479,10 +489,36 @@ enum {
             TAKE(3);                                                                       \
         NEXT();                                                                            \
     }
+#define BRCMP_M(name, T, ra, rb, expr)                                                     \
+    OP(name)                                                                               \
+    {                                                                                      \
+        T a = ra, b = rb;                                                                  \
+        if (expr) {                                                                        \
+            CHARGE(4);                                                                     \
+            TAKE(3);                                                                       \
+        }                                                                                  \
+        CHARGE(5);                                                                         \
+        NEXT();                                                                            \
+    }
+#define BRCMP32M(name, expr)  BRCMP_M(name, uint32_t, U32(1), U32(2), expr)
+#define BRCMP32IM(name, expr) BRCMP_M(name, uint32_t, U32(1), IMM(2), expr)
+#define BRCMP64M(name, expr)  BRCMP_M(name, uint64_t, U64(1), U64(2), expr)
+#define BRCMP64IM(name, expr) BRCMP_M(name, uint64_t, U64(1), SIMM64(2), expr)
+#define BRTEST_M(name, expr)                                                               \
+    OP(name)                                                                               \
+    {                                                                                      \
+        if (expr) {                                                                        \
+            CHARGE(3);                                                                     \
+            TAKE(2);                                                                       \
+        }                                                                                  \
+        CHARGE(4);                                                                         \
+        NEXT();                                                                            \
+    }
+
 #define LOAD(name, n, expr)                                                                \
     OP(name)                                                                               \
     {                                                                                      \
-        uint64_t ea = (uint64_t)U32(2) + IMM(3);                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(U32(2) + IMM(3)) + IMM(4);                      \
         if (UNLIKELY(ea + (n) > memsize))                                                  \
             TRAP(MEM_OOB);                                                                 \
         const uint8_t *p = mem + ea;                                                       \
@@ -492,7 +528,7 @@ enum {
 #define STORE(name, n)                                                                     \
     OP(name)                                                                               \
     {                                                                                      \
-        uint64_t ea = (uint64_t)U32(1) + IMM(3);                                           \
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + IMM(3)) + IMM(4);                      \
         if (UNLIKELY(ea + (n) > memsize))                                                  \
             TRAP(MEM_OOB);                                                                 \
         uint64_t v = U64(2);                                                               \
@@ -570,15 +606,6 @@ dispatch:
     {
         th->fuel = fuel;
         return WA_OK;
-    }
-
-    OP(fuel)
-    {
-        uint32_t n = IMM(1);
-        if (UNLIKELY(fuel < n))
-            TRAP(OUT_OF_FUEL);
-        fuel -= n;
-        NEXT();
     }
 
     /* ---- branches ---- */
@@ -665,6 +692,68 @@ dispatch:
         TAKE(3 + i);
     }
 
+    /* ---- metered branches ---- */
+
+    OP(br_m)
+    {
+        CHARGE(2);
+        TAKE(1);
+    }
+
+    BRTEST_M(br_nez_m, U32(1) != 0)
+    BRTEST_M(br_eqz_m, U32(1) == 0)
+    BRTEST_M(br_nez_i64_m, U64(1) != 0)
+    BRTEST_M(br_eqz_i64_m, U64(1) == 0)
+    BRCMP32M(br_eq_i32_m, a == b)
+    BRCMP32M(br_ne_i32_m, a != b)
+    BRCMP32M(br_lt_s_i32_m, S32OF(a) < S32OF(b))
+    BRCMP32M(br_lt_u_i32_m, a < b)
+    BRCMP32M(br_gt_s_i32_m, S32OF(a) > S32OF(b))
+    BRCMP32M(br_gt_u_i32_m, a > b)
+    BRCMP32M(br_le_s_i32_m, S32OF(a) <= S32OF(b))
+    BRCMP32M(br_le_u_i32_m, a <= b)
+    BRCMP32M(br_ge_s_i32_m, S32OF(a) >= S32OF(b))
+    BRCMP32M(br_ge_u_i32_m, a >= b)
+    BRCMP32IM(br_eq_i32_imm_m, a == b)
+    BRCMP32IM(br_ne_i32_imm_m, a != b)
+    BRCMP32IM(br_lt_s_i32_imm_m, S32OF(a) < S32OF(b))
+    BRCMP32IM(br_lt_u_i32_imm_m, a < b)
+    BRCMP32IM(br_gt_s_i32_imm_m, S32OF(a) > S32OF(b))
+    BRCMP32IM(br_gt_u_i32_imm_m, a > b)
+    BRCMP32IM(br_le_s_i32_imm_m, S32OF(a) <= S32OF(b))
+    BRCMP32IM(br_le_u_i32_imm_m, a <= b)
+    BRCMP32IM(br_ge_s_i32_imm_m, S32OF(a) >= S32OF(b))
+    BRCMP32IM(br_ge_u_i32_imm_m, a >= b)
+    BRCMP64M(br_eq_i64_m, a == b)
+    BRCMP64M(br_ne_i64_m, a != b)
+    BRCMP64M(br_lt_s_i64_m, S64OF(a) < S64OF(b))
+    BRCMP64M(br_lt_u_i64_m, a < b)
+    BRCMP64M(br_gt_s_i64_m, S64OF(a) > S64OF(b))
+    BRCMP64M(br_gt_u_i64_m, a > b)
+    BRCMP64M(br_le_s_i64_m, S64OF(a) <= S64OF(b))
+    BRCMP64M(br_le_u_i64_m, a <= b)
+    BRCMP64M(br_ge_s_i64_m, S64OF(a) >= S64OF(b))
+    BRCMP64M(br_ge_u_i64_m, a >= b)
+    BRCMP64IM(br_eq_i64_imm_m, a == b)
+    BRCMP64IM(br_ne_i64_imm_m, a != b)
+    BRCMP64IM(br_lt_s_i64_imm_m, S64OF(a) < S64OF(b))
+    BRCMP64IM(br_lt_u_i64_imm_m, a < b)
+    BRCMP64IM(br_gt_s_i64_imm_m, S64OF(a) > S64OF(b))
+    BRCMP64IM(br_gt_u_i64_imm_m, a > b)
+    BRCMP64IM(br_le_s_i64_imm_m, S64OF(a) <= S64OF(b))
+    BRCMP64IM(br_le_u_i64_imm_m, a <= b)
+    BRCMP64IM(br_ge_s_i64_imm_m, S64OF(a) >= S64OF(b))
+    BRCMP64IM(br_ge_u_i64_imm_m, a >= b)
+
+    OP(br_table_m)
+    {
+        uint32_t i = U32(1), n = IMM(2);
+        if (i > n)
+            i = n;
+        CHARGE(4 + 2 * i);
+        TAKE(3 + 2 * i);
+    }
+
     /* ---- calls ---- */
 
     OP(call)
@@ -732,6 +821,24 @@ dispatch:
     {
         SLOT(1) = SLOT(2);
         NEXT();
+    }
+
+    OP(mov2)
+    {
+        SLOT(1) = SLOT(2);
+        SLOT(3) = SLOT(4);
+        NEXT();
+    }
+
+    /* the constants loops use, placed in their slots once per call */
+    OP(pool_init)
+    {
+        uint64_t *d = &SLOT(1);
+        uint32_t n = IMM(2);
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = (uint64_t)ip[3 + 2 * i] | (uint64_t)ip[4 + 2 * i] << 32;
+        ip += 3 + 2 * (size_t)n;
+        DISPATCH();
     }
 
     OP(const32)
@@ -1344,6 +1451,9 @@ enter:
     /* callee runs in callee_inst with its frame at nfp; returns to ret_ip */
     if (UNLIKELY((size_t)(stack_end - nfp) < callee->frame_slots || fsp == frames_end))
         TRAP(STACK_EXHAUSTED);
+    if (UNLIKELY(fuel < callee->entry_fuel))
+        TRAP(OUT_OF_FUEL);
+    fuel -= callee->entry_fuel;
     fsp->ret_ip = ret_ip;
     fsp->ret_fp = fp;
     fsp->ret_inst = inst;
@@ -1386,7 +1496,7 @@ trap:
             wa_error_set(err, WA_ERR_TRAP, "%s", wa_trap_str(trap_kind));
         err->trap = trap_kind;
         err->func_idx = cur ? cur->func_idx : UINT32_MAX;
-        err->offset = 0;
+        err->offset = ip == exit_code ? 0 : wa__code_offset(cur, ip);
     }
     return WA_ERR_TRAP;
 }

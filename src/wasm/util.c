@@ -109,6 +109,15 @@ void *wa__alloc(const wa_config *cfg, size_t size)
     return p;
 }
 
+void *wa__alloc_uninit(const wa_config *cfg, size_t size)
+{
+    if (size == 0)
+        size = 1;
+    if (cfg && cfg->alloc)
+        return cfg->alloc(cfg->alloc_ud, NULL, 0, size);
+    return default_alloc(NULL, NULL, 0, size);
+}
+
 void *wa__realloc(const wa_config *cfg, void *p, size_t old_size, size_t new_size)
 {
     if (new_size == 0)

@@ -26,6 +26,8 @@
 /* ---- allocation through the config's allocator ---- */
 
 void *wa__alloc(const wa_config *cfg, size_t size);       /* zeroed; NULL on failure */
+/* Not zeroed: for big buffers whose pages should stay untouched until used (stacks). */
+void *wa__alloc_uninit(const wa_config *cfg, size_t size);
 void *wa__realloc(const wa_config *cfg, void *p, size_t old_size, size_t new_size);
 void wa__free(const wa_config *cfg, void *p, size_t size);
 
@@ -301,6 +303,8 @@ const wa_export_decl *wa__module_find_export(const wa_module *m, const char *nam
 wa_status wa__compile(wa_module *m, wa_error *err);
 /* Frees what wa__compile allocated (funcs[i].code, m->compiled); safe on partial results. */
 void wa__compile_free(wa_module *m);
+/* image.c: the 64-bit checksum precompiled images carry (detects damage, not forgery). */
+uint64_t wa__image_hash(const uint8_t *p, size_t len);
 
 /* ---- internal code (compile.c writes it, interp.c runs it) ---- */
 
@@ -327,8 +331,8 @@ enum {
     WA_LAYOUT_D_L = 4,
     WA_LAYOUT_D_A_B = 4,
     WA_LAYOUT_D_A_I = 4,
-    WA_LAYOUT_D_A_O = 4,
-    WA_LAYOUT_A_B_O = 4,
+    WA_LAYOUT_D_A_I_O = 5,
+    WA_LAYOUT_A_B_I_O = 5,
     WA_LAYOUT_A_B_T = 4,
     WA_LAYOUT_A_I_T = 4,
     WA_LAYOUT_A_B_C = 4,
@@ -336,9 +340,50 @@ enum {
     WA_LAYOUT_D_A_B_C = 5,
     WA_LAYOUT_D_A_B_I = 5,
     WA_LAYOUT_A_B_C_I = 5,
-    WA_LAYOUT_I_I_A_I = 5,
+    WA_LAYOUT_I_I_A_A = 5,
+    WA_LAYOUT_I_A = 3,
     WA_LAYOUT_A_B_C_I_I = 6,
+    WA_LAYOUT_T_F = 3,
+    WA_LAYOUT_A_T_F_F = 5,
+    WA_LAYOUT_A_B_T_F_F = 6,
+    WA_LAYOUT_A_I_T_F_F = 6,
     WA_LAYOUT_VAR = 1, /* the handler computes the length */
+    WA_LAYOUT_D_A_D_A = 5,
+};
+
+/* Which operand fields (bit i: field i after the code word) name slots, by layout. */
+enum {
+    WA_SLOTS_N = 0,
+    WA_SLOTS_D = 1,
+    WA_SLOTS_A = 1,
+    WA_SLOTS_I = 0,
+    WA_SLOTS_T = 0,
+    WA_SLOTS_D_A = 3,
+    WA_SLOTS_D_I = 1,
+    WA_SLOTS_A_I = 1,
+    WA_SLOTS_I_I = 0,
+    WA_SLOTS_A_T = 1,
+    WA_SLOTS_D_L = 1,
+    WA_SLOTS_D_A_B = 7,
+    WA_SLOTS_D_A_I = 3,
+    WA_SLOTS_D_A_I_O = 3,
+    WA_SLOTS_A_B_I_O = 3,
+    WA_SLOTS_A_B_T = 3,
+    WA_SLOTS_A_I_T = 1,
+    WA_SLOTS_A_B_C = 7,
+    WA_SLOTS_A_B_I = 3,
+    WA_SLOTS_D_A_B_C = 15,
+    WA_SLOTS_D_A_B_I = 7,
+    WA_SLOTS_A_B_C_I = 7,
+    WA_SLOTS_I_I_A_A = 12,
+    WA_SLOTS_I_A = 2,
+    WA_SLOTS_A_B_C_I_I = 7,
+    WA_SLOTS_T_F = 0,
+    WA_SLOTS_A_T_F_F = 1,
+    WA_SLOTS_A_B_T_F_F = 3,
+    WA_SLOTS_A_I_T_F_F = 1,
+    WA_SLOTS_VAR = 1, /* br_table's index; pool_init has none that matter */
+    WA_SLOTS_D_A_D_A = 15,
 };
 
 /* What a defined function compiled to. A frame holds frame_slots 64-bit slots: the
@@ -351,7 +396,12 @@ typedef struct wa_fn {
     uint32_t param_count;
     uint32_t local_count;
     uint32_t result_count;
-    uint32_t func_idx; /* index in the module's function space */
+    uint32_t func_idx;   /* index in the module's function space */
+    uint32_t entry_fuel; /* metering: fuel of the straight-line segment at entry, charged
+                            by the call (0 when not metered) */
+    const uint32_t *pcmap; /* pcmap_count pairs (code unit, wasm byte offset), ascending:
+                              where each instruction that can trap came from */
+    uint32_t pcmap_count;
 } wa_fn;
 
 /* m->compiled: what compile.c made of the whole module. */
@@ -360,7 +410,15 @@ typedef struct wa_compiled {
     uint32_t fn_count;
     uint32_t *code; /* every function's code, one allocation of code_units units */
     size_t code_units;
+    uint32_t *pcmaps; /* every function's pcmap, one allocation of pcmap_units units */
+    size_t pcmap_units;
 } wa_compiled;
+
+/* compile.c: the wasm byte offset of the instruction at ip in fn's code, 0 if unknown. */
+uint32_t wa__code_offset(const wa_fn *fn, const uint32_t *ip);
+
+/* Distance from a branch opcode to its metered variant (ops.def lists them in order). */
+#define WA_OP_METERED(op) ((op) + (WA_OP_br_m - WA_OP_br))
 
 /* interp.c: the code word of each internal opcode for this build (dispatch label offsets
    under computed goto, opcode numbers under switch dispatch). WA_OP_COUNT entries. */

@@ -912,10 +912,11 @@ METHOD(log_past_old_end)
  * afterwards do not change the outcome. */
 METHOD(host_copies_at_call)
 {
-    static char b[16];
-    buf d = mkbuf(b, 5), h = mkbuf(b + 8, 2);
+    static char b[40];
+    buf d = mkbuf(b, 5), h = mkbuf(b + 8, 2), dest = mkbuf(scratch, 32), root = mkbuf(b, 32);
     event e = {mkbuf(b, 2), mkbuf(b + 2, 3)};
     xcall_t x = {mkbuf(id32(0x44), 32), mkbuf(b, 2), mkbuf(b + 2, 3)};
+    memset(b, '.', sizeof b);
     memcpy(b, "first", 5);
     memcpy(b + 8, "hh", 2);
     log_utf8(P(&d));
@@ -924,14 +925,10 @@ METHOD(host_copies_at_call)
     xcall(P(&x));
     storage_write(P(&d), P(&d), REG);
     private_storage_write(P(&d), P(&d));
-    send_proposal(P(&d), P(id32(0)) + 0 == 0 ? 0 : P(&h) - P(&h) + P(&(buf){P(scratch), 32}));
-    {
-        buf root = mkbuf(b, 32);
-        memset(b + 5, '.', 27);
-        commit(P(&root), P(&d));
-    }
+    send_proposal(P(&d), P(&dest));
+    commit(P(&root), P(&d));
     ret_bytes(b, 5);
-    memset(b, 'X', 16);
+    memset(b, 'X', sizeof b);
 }
 
 /* Everything a call can record, then a clean finish. */

@@ -1,7 +1,8 @@
 /*
  * guest.h: freestanding support for the C guest apps (wasm32, no libc): the 38 host
- * imports the Rust SDK declares (spec/host-abi.md §1), the guest-memory structures of
- * §0.3, and small helpers to build descriptors, read registers and return values.
+ * imports the Rust SDK declares (spec/host-abi.md §1) plus js_std_d_print, the
+ * guest-memory structures of §0.3, and small helpers to build descriptors, read
+ * registers and return values. A module imports only the functions it calls.
  * Guests keep their buffers in static storage; only guest code includes this file.
  */
 #ifndef GUEST_H

@@ -4,9 +4,11 @@
  * the call, its method and the first differing field with both values.
  *
  * Integers too long for a 64-bit signed value (upstream prints u64 register ids) are
- * compared by their digits: they are read as strings marked "#int:". The text of a LinkError or
- * CompilationError comes from the engine (spec/runtime-model.md §11.6), so for those
- * `error_display` is compared only up to its first ": ".
+ * compared by their digits: they are read as strings marked "#int:". Text outside the
+ * contract is ignored: the wording of a LinkError or CompilationError comes from the
+ * engine (spec/runtime-model.md §11.6), and the message and location of a host panic are
+ * not reproducible (spec/host-abi.md §0.2); for those only the `error_display` prefix up
+ * to its first ": " is compared.
  *
  *   jsonl_compare EXPECTED ACTUAL      exit 0 if equal, 1 if not, 2 on usage or I/O error
  */
@@ -218,16 +220,31 @@ static const json_t *lookup(const json_t *v, const char *path)
     return v;
 }
 
-/* The engine words compile and link errors its own way: keep only "link error: ". */
+static int is_string(const json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* Cuts text that is not part of the contract before comparing: the engine's wording of
+ * compile and link errors (keeps "link error: "), and the message and location of a host
+ * panic (spec/host-abi.md §0.2: keeps "host panicked: "). */
 static void trim_engine_text(json_t *call)
 {
-    const json_t *err = json_object_get(call, "error");
+    json_t *err = json_object_get(call, "error");
+    json_t *host = json_object_get(err, "data");
+    json_t *panic = json_object_get(host, "data");
     const char *type = json_string_value(json_object_get(err, "type"));
     const char *text = json_string_value(json_object_get(call, "error_display"));
     const char *colon;
     char prefix[64];
     if (!type || !text) return;
-    if (strcmp(type, "LinkError") != 0 && strcmp(type, "CompilationError") != 0) return;
+    if (strcmp(type, "HostError") == 0 && is_string(json_object_get(host, "type"), "Panic") &&
+        is_string(json_object_get(panic, "context"), "Host")) {
+        json_object_set_new(panic, "message", json_string(""));
+        json_object_del(panic, "location");
+    } else if (strcmp(type, "LinkError") != 0 && strcmp(type, "CompilationError") != 0) {
+        return;
+    }
     colon = strstr(text, ": ");
     if (!colon || (size_t)(colon - text) + 2 >= sizeof prefix) return;
     memcpy(prefix, text, (size_t)(colon - text) + 2);

@@ -30,8 +30,7 @@ static cr_status read_id(cr_logic *vl, uint64_t ptr, const uint8_t **id)
 {
     cr__desc d;
     cr_status st = cr__gm_desc(vl, ptr, &d);
-    if (st == CR_OK)
-        st = cr__gm_fixed(vl, &d, 32, id);
+    if (st == CR_OK) st = cr__gm_fixed(vl, &d, 32, id);
     return st;
 }
 
@@ -48,32 +47,24 @@ cr_status cr__host_context_create(cr_logic *vl, const uint64_t *args, uint64_t *
     const char *protocol, *alias = NULL;
     const uint8_t *app_id, *init_args;
     cr_status st = cr__gm_desc(vl, args[0], &dp);
-    if (st == CR_OK)
-        st = cr__gm_str(vl, &dp, &protocol);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[1], &da);
-    if (st == CR_OK)
-        st = cr__gm_fixed(vl, &da, 32, &app_id);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[2], &dg);
-    if (st == CR_OK)
-        st = cr__gm_bytes(vl, &dg, &init_args);
+    if (st == CR_OK) st = cr__gm_str(vl, &dp, &protocol);
+    if (st == CR_OK) st = cr__gm_desc(vl, args[1], &da);
+    if (st == CR_OK) st = cr__gm_fixed(vl, &da, 32, &app_id);
+    if (st == CR_OK) st = cr__gm_desc(vl, args[2], &dg);
+    if (st == CR_OK) st = cr__gm_bytes(vl, &dg, &init_args);
     if (st == CR_OK && args[3] != 0) {
         st = cr__gm_desc(vl, args[3], &dl);
-        if (st == CR_OK && dl.len != 0)
-            st = cr__gm_str(vl, &dl, &alias);
+        if (st == CR_OK && dl.len != 0) st = cr__gm_str(vl, &dl, &alias);
     }
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     const cr_node_hooks *nh = vl->p->node;
     if (alias && nh) {
-        if (dl.len > MAX_ALIAS_LEN)
-            return cr__host_fail_num(vl, CR_HOST_ALIAS_TOO_LONG, dl.len, 0);
+        if (dl.len > MAX_ALIAS_LEN) return cr__host_fail_num(vl, CR_HOST_ALIAS_TOO_LONG, dl.len, 0);
         if (nh->alias_lookup) {
             bool found = false;
             uint8_t key[32];
-            if (nh->alias_lookup(nh->ud, alias, (size_t)dl.len, vl->p->context_id, &found,
-                                 key) == CR_OK &&
+            if (nh->alias_lookup(nh->ud, alias, (size_t)dl.len, vl->p->context_id, &found, key) ==
+                    CR_OK &&
                 found)
                 return cr__host_fail_str(vl, CR_HOST_ALIAS_ALREADY_EXISTS, alias, (size_t)dl.len);
         }
@@ -82,11 +73,9 @@ cr_status cr__host_context_create(cr_logic *vl, const uint64_t *args, uint64_t *
     if (!r || cr__out_text(vl, &r->protocol, protocol, (size_t)dp.len) != CR_OK)
         return CR_ERR_NOMEM;
     r->init_args = cr__out_dup(vl, init_args, (size_t)dg.len);
-    if (!r->init_args)
-        return CR_ERR_NOMEM;
+    if (!r->init_args) return CR_ERR_NOMEM;
     r->init_args_len = (size_t)dg.len;
-    if (alias && cr__out_text(vl, &r->alias, alias, (size_t)dl.len) != CR_OK)
-        return CR_ERR_NOMEM;
+    if (alias && cr__out_text(vl, &r->alias, alias, (size_t)dl.len) != CR_OK) return CR_ERR_NOMEM;
     return CR_OK;
 }
 
@@ -94,8 +83,7 @@ static cr_status id_mutation(cr_logic *vl, uint64_t ptr, cr_mutation_kind kind)
 {
     const uint8_t *id;
     cr_status st = read_id(vl, ptr, &id);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     return push_mutation(vl, kind, id) ? CR_OK : CR_ERR_NOMEM;
 }
 
@@ -122,8 +110,7 @@ cr_status cr__host_context_is_member(cr_logic *vl, const uint64_t *args, uint64_
 {
     const uint8_t *pk;
     cr_status st = read_id(vl, args[0], &pk);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     const cr_context_hooks *ch = vl->p->context;
     uint8_t key[32];
     memcpy(key, pk, 32);
@@ -141,15 +128,13 @@ cr_status cr__host_context_members(cr_logic *vl, const uint64_t *args, uint64_t 
     if (ch && ch->members) {
         for (;;) {
             count = ch->members(ch->ud, members, cap);
-            if (count <= cap)
-                break;
+            if (count <= cap) break;
             cr__free(vl->eng, members, cap * 32);
             if (count > (SIZE_MAX - 4) / 32 || count > UINT32_MAX)
                 return cr__host_fail(vl, CR_HOST_SERIALIZATION_ERROR);
             cap = count;
             members = cr__alloc(vl->eng, cap * 32);
-            if (!members)
-                return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
+            if (!members) return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
         }
     }
     size_t len = 4 + count * 32;
@@ -162,8 +147,7 @@ cr_status cr__host_context_members(cr_logic *vl, const uint64_t *args, uint64_t 
     buf[1] = (uint8_t)(count >> 8);
     buf[2] = (uint8_t)(count >> 16);
     buf[3] = (uint8_t)(count >> 24);
-    if (count)
-        memcpy(buf + 4, members, count * 32);
+    if (count) memcpy(buf + 4, members, count * 32);
     cr_status st = cr__reg_set(vl, args[0], buf, len);
     cr__free(vl->eng, buf, len);
     cr__free(vl->eng, members, cap * 32);
@@ -180,15 +164,11 @@ cr_status cr__host_context_resolve_alias(cr_logic *vl, const uint64_t *args, uin
     cr__desc d;
     const char *alias;
     cr_status st = cr__gm_desc(vl, args[0], &d);
-    if (st == CR_OK)
-        st = cr__gm_str(vl, &d, &alias);
-    if (st != CR_OK)
-        return st;
+    if (st == CR_OK) st = cr__gm_str(vl, &d, &alias);
+    if (st != CR_OK) return st;
     const cr_node_hooks *nh = vl->p->node;
-    if (!nh)
-        return cr__host_fail(vl, CR_HOST_NODE_CLIENT_NOT_AVAILABLE);
-    if (d.len > MAX_ALIAS_LEN)
-        return cr__host_fail_num(vl, CR_HOST_ALIAS_TOO_LONG, d.len, 0);
+    if (!nh) return cr__host_fail(vl, CR_HOST_NODE_CLIENT_NOT_AVAILABLE);
+    if (d.len > MAX_ALIAS_LEN) return cr__host_fail_num(vl, CR_HOST_ALIAS_TOO_LONG, d.len, 0);
     bool found = false;
     uint8_t key[32];
     if (nh->alias_resolve &&
@@ -199,8 +179,7 @@ cr_status cr__host_context_resolve_alias(cr_logic *vl, const uint64_t *args, uin
         return CR_OK;
     }
     st = cr__reg_set(vl, args[1], key, 32);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     *ret = 1;
     return CR_OK;
 }

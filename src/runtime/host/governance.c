@@ -20,14 +20,10 @@ cr_status cr__host_send_proposal(cr_logic *vl, const uint64_t *args, uint64_t *r
     const uint8_t *actions;
     uint8_t *dst;
     cr_status st = cr__gm_desc(vl, args[0], &a);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[1], &d);
-    if (st == CR_OK)
-        st = cr__gm_bytes(vl, &a, &actions);
-    if (st == CR_OK)
-        st = cr__gm_out(vl, &d, &dst);
-    if (st != CR_OK)
-        return st;
+    if (st == CR_OK) st = cr__gm_desc(vl, args[1], &d);
+    if (st == CR_OK) st = cr__gm_bytes(vl, &a, &actions);
+    if (st == CR_OK) st = cr__gm_out(vl, &d, &dst);
+    if (st != CR_OK) return st;
     uint8_t id[32];
     cr__random(vl, id, sizeof id);
     if (d.len != 32) {
@@ -39,8 +35,7 @@ cr_status cr__host_send_proposal(cr_logic *vl, const uint64_t *args, uint64_t *r
     }
     memcpy(dst, id, 32);
     uint8_t *copy = cr__out_dup(vl, actions, (size_t)a.len);
-    if (!copy)
-        return CR_ERR_NOMEM;
+    if (!copy) return CR_ERR_NOMEM;
     /* the outcome keeps proposals sorted by id (upstream's BTreeMap); a repeated id
        replaces the earlier actions */
     cr_outcome *o = vl->out;
@@ -59,8 +54,7 @@ cr_status cr__host_send_proposal(cr_logic *vl, const uint64_t *args, uint64_t *r
             hi = mid;
     }
     void *props = o->proposals;
-    if (!cr__grow(vl->eng, &props, &o->proposal_cap, o->proposal_count + 1,
-                  sizeof *o->proposals))
+    if (!cr__grow(vl->eng, &props, &o->proposal_cap, o->proposal_count + 1, sizeof *o->proposals))
         return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
     o->proposals = props;
     memmove(&o->proposals[lo + 1], &o->proposals[lo],
@@ -79,10 +73,8 @@ cr_status cr__host_approve_proposal(cr_logic *vl, const uint64_t *args, uint64_t
     cr__desc d;
     const uint8_t *id;
     cr_status st = cr__gm_desc(vl, args[0], &d);
-    if (st == CR_OK)
-        st = cr__gm_fixed(vl, &d, 32, &id);
-    if (st != CR_OK)
-        return st;
+    if (st == CR_OK) st = cr__gm_fixed(vl, &d, 32, &id);
+    if (st != CR_OK) return st;
     cr_outcome *o = vl->out;
     void *ap = o->approvals;
     if (!cr__grow(vl->eng, &ap, &o->approval_cap, o->approval_count + 1, sizeof *o->approvals))

@@ -10,8 +10,7 @@ cr_status cr__host_private_storage_read(cr_logic *vl, const uint64_t *args, uint
     const uint8_t *key;
     size_t key_len;
     cr_status st = cr__storage_key(vl, args[0], &key, &key_len);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     if (!vl->p->private_storage) {
         *ret = 0;
         return CR_OK;
@@ -24,8 +23,7 @@ cr_status cr__host_private_storage_remove(cr_logic *vl, const uint64_t *args, ui
     const uint8_t *key;
     size_t key_len;
     cr_status st = cr__storage_key(vl, args[0], &key, &key_len);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     if (!vl->p->private_storage) {
         *ret = 0;
         return CR_OK;
@@ -40,8 +38,7 @@ cr_status cr__host_private_storage_write(cr_logic *vl, const uint64_t *args, uin
     const uint8_t *key, *val;
     size_t key_len, val_len;
     cr_status st = cr__storage_key_value(vl, args[0], args[1], &key, &key_len, &val, &val_len);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     cr_storage *s = vl->p->private_storage;
     if (!s) {
         *ret = 0;

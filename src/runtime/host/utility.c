@@ -39,12 +39,9 @@ cr_status cr__host_random_bytes(cr_logic *vl, const uint64_t *args, uint64_t *re
     cr__desc d;
     uint8_t *dst;
     cr_status st = cr__gm_desc(vl, args[0], &d);
-    if (st == CR_OK)
-        st = cr__gm_out(vl, &d, &dst);
-    if (st != CR_OK)
-        return st;
-    if (d.len)
-        fill_random(vl, dst, (size_t)d.len);
+    if (st == CR_OK) st = cr__gm_out(vl, &d, &dst);
+    if (st != CR_OK) return st;
+    if (d.len) fill_random(vl, dst, (size_t)d.len);
     return CR_OK;
 }
 
@@ -54,14 +51,11 @@ cr_status cr__host_time_now(cr_logic *vl, const uint64_t *args, uint64_t *ret)
     (void)ret;
     cr__desc d;
     cr_status st = cr__gm_desc(vl, args[0], &d);
-    if (st != CR_OK)
-        return st;
-    if (d.len != 8)
-        return cr__host_fail(vl, CR_HOST_INVALID_MEMORY_ACCESS);
+    if (st != CR_OK) return st;
+    if (d.len != 8) return cr__host_fail(vl, CR_HOST_INVALID_MEMORY_ACCESS);
     uint8_t *dst;
     st = cr__gm_out(vl, &d, &dst);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     uint64_t now = vl->p->clock.now ? vl->p->clock.now(vl->p->clock.ud) : cr__wall_clock_ns();
     cr__put_le64(dst, now);
     return CR_OK;
@@ -74,24 +68,17 @@ cr_status cr__host_ed25519_verify(cr_logic *vl, const uint64_t *args, uint64_t *
     cr__desc s, k, m;
     const uint8_t *sig, *pk, *msg;
     cr_status st = cr__gm_desc(vl, args[0], &s);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[1], &k);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[2], &m);
-    if (st == CR_OK)
-        st = cr__gm_fixed(vl, &s, 64, &sig);
-    if (st == CR_OK)
-        st = cr__gm_fixed(vl, &k, 32, &pk);
-    if (st == CR_OK)
-        st = cr__gm_bytes(vl, &m, &msg);
-    if (st != CR_OK)
-        return st;
+    if (st == CR_OK) st = cr__gm_desc(vl, args[1], &k);
+    if (st == CR_OK) st = cr__gm_desc(vl, args[2], &m);
+    if (st == CR_OK) st = cr__gm_fixed(vl, &s, 64, &sig);
+    if (st == CR_OK) st = cr__gm_fixed(vl, &k, 32, &pk);
+    if (st == CR_OK) st = cr__gm_bytes(vl, &m, &msg);
+    if (st != CR_OK) return st;
     uint8_t sig_copy[64], pk_copy[32];
     memcpy(sig_copy, sig, 64);
     memcpy(pk_copy, pk, 32);
     int r = cr__ed25519_verify(sig_copy, pk_copy, msg, (size_t)m.len);
-    if (r < 0)
-        return cr__host_fail(vl, CR_HOST_ED25519_INCORRECT_PUBLIC_KEY);
+    if (r < 0) return cr__host_fail(vl, CR_HOST_ED25519_INCORRECT_PUBLIC_KEY);
     *ret = (uint64_t)r;
     return CR_OK;
 }
@@ -129,8 +116,7 @@ static bool parse_headers(const uint8_t *p, size_t n, struct curl_slist **out, b
 {
     size_t off = 0;
     *out = NULL;
-    if (n < 4)
-        return false;
+    if (n < 4) return false;
     uint32_t count = cr__le32(p);
     off = 4;
     char line[8192];
@@ -138,19 +124,16 @@ static bool parse_headers(const uint8_t *p, size_t n, struct curl_slist **out, b
         const uint8_t *kv[2];
         uint32_t lens[2];
         for (int j = 0; j < 2; j++) {
-            if (n - off < 4)
-                return false;
+            if (n - off < 4) return false;
             lens[j] = cr__le32(p + off);
             off += 4;
-            if (n - off < lens[j] || !cr__utf8_valid(p + off, lens[j]))
-                return false;
+            if (n - off < lens[j] || !cr__utf8_valid(p + off, lens[j])) return false;
             kv[j] = p + off;
             off += lens[j];
         }
         int w = snprintf(line, sizeof line, "%.*s: %.*s", (int)lens[0], (const char *)kv[0],
                          (int)lens[1], (const char *)kv[1]);
-        if (w < 0 || (size_t)w >= sizeof line)
-            return false;
+        if (w < 0 || (size_t)w >= sizeof line) return false;
         struct curl_slist *l = curl_slist_append(*out, line);
         if (!l) {
             *nomem = true;
@@ -165,30 +148,21 @@ static cr_status fetch_enabled(cr_logic *vl, const uint64_t *args, uint64_t *ret
 {
     cr__desc du, dm, dh, db;
     cr_status st = cr__gm_desc(vl, args[0], &du);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[1], &dm);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[2], &dh);
-    if (st == CR_OK)
-        st = cr__gm_desc(vl, args[3], &db);
+    if (st == CR_OK) st = cr__gm_desc(vl, args[1], &dm);
+    if (st == CR_OK) st = cr__gm_desc(vl, args[2], &dh);
+    if (st == CR_OK) st = cr__gm_desc(vl, args[3], &db);
     const char *url, *method;
     const uint8_t *headers, *body;
-    if (st == CR_OK)
-        st = cr__gm_str(vl, &du, &url);
-    if (st == CR_OK)
-        st = cr__gm_str(vl, &dm, &method);
-    if (st == CR_OK)
-        st = cr__gm_bytes(vl, &dh, &headers);
-    if (st == CR_OK)
-        st = cr__gm_bytes(vl, &db, &body);
-    if (st != CR_OK)
-        return st;
+    if (st == CR_OK) st = cr__gm_str(vl, &du, &url);
+    if (st == CR_OK) st = cr__gm_str(vl, &dm, &method);
+    if (st == CR_OK) st = cr__gm_bytes(vl, &dh, &headers);
+    if (st == CR_OK) st = cr__gm_bytes(vl, &db, &body);
+    if (st != CR_OK) return st;
     struct curl_slist *hl = NULL;
     bool nomem = false;
     if (!parse_headers(headers, (size_t)dh.len, &hl, &nomem)) {
         curl_slist_free_all(hl);
-        if (nomem)
-            return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
+        if (nomem) return cr__logic_fatal(vl, CR_ERR_NOMEM, "out of memory");
         return cr__host_fail(vl, CR_HOST_DESERIALIZATION_ERROR);
     }
     /* NUL-terminated copies of url and method (guest memory is not) */
@@ -205,8 +179,7 @@ static cr_status fetch_enabled(cr_logic *vl, const uint64_t *args, uint64_t *ret
     curl_url[du.len] = 0;
     memcpy(curl_method, method, (size_t)dm.len);
     curl_method[dm.len] = 0;
-    if (db.len)
-        memcpy(body_copy, body, (size_t)db.len);
+    if (db.len) memcpy(body_copy, body, (size_t)db.len);
     curl_easy_setopt(c, CURLOPT_URL, curl_url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, curl_method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
@@ -237,8 +210,7 @@ static cr_status fetch_enabled(cr_logic *vl, const uint64_t *args, uint64_t *ret
         *ret = 1;
     }
 done:
-    if (c)
-        curl_easy_cleanup(c);
+    if (c) curl_easy_cleanup(c);
     curl_slist_free_all(hl);
     cr__free(vl->eng, curl_url, (size_t)du.len + 1);
     cr__free(vl->eng, curl_method, (size_t)dm.len + 1);
@@ -253,12 +225,10 @@ done:
  */
 cr_status cr__host_fetch(cr_logic *vl, const uint64_t *args, uint64_t *ret)
 {
-    if (vl->eng->cfg.fetch_enabled)
-        return fetch_enabled(vl, args, ret);
+    if (vl->eng->cfg.fetch_enabled) return fetch_enabled(vl, args, ret);
     static const char msg[] = "Host function 'fetch' is temporarily disabled.";
     cr_status st = cr__reg_set(vl, args[4], (const uint8_t *)msg, sizeof msg - 1);
-    if (st != CR_OK)
-        return st;
+    if (st != CR_OK) return st;
     *ret = 1;
     return CR_OK;
 }

@@ -1,5 +1,6 @@
-;; merge_hook.wat: `__calimero_register_merge` logs, writes storage, sets register 5 and
-;; then traps; the trap is ignored and its effects stay (spec/runtime-model.md §3 step 4).
+;; merge_hook.wat: `__calimero_register_merge` logs, writes storage, sets register 5,
+;; writes "hook-mem" to memory at 600 and then traps; the trap is ignored, its effects stay
+;; and the method runs in the same instance (spec/runtime-model.md §3 step 4).
 (module
   (import "env" "log_utf8" (func $log (param i64)))
   (import "env" "storage_write" (func $sw (param i64 i64 i64) (result i32)))
@@ -21,7 +22,14 @@
     (i64.store (i32.const 288) (i64.const 48)) (i64.store (i32.const 296) (i64.const 10))
     (drop (call $sw (i64.const 272) (i64.const 288) (i64.const 9)))
     (call $ctx (i64.const 5))
+    (i64.store (i32.const 600) (i64.const 0x6d656d2d6b6f6f68))
     unreachable)
+  ;; returns the 8 bytes at 600: "hook-mem" when the hook ran in this instance
+  (func (export "read_mem")
+    (i64.store (i32.const 544) (i64.const 0))
+    (i64.store (i32.const 552) (i64.const 600))
+    (i64.store (i32.const 560) (i64.const 8))
+    (call $ret (i64.const 544)))
   ;; logs "method" and returns register 5 (set by the hook)
   (func (export "run")
     (i64.store (i32.const 256) (i64.const 16)) (i64.store (i32.const 264) (i64.const 6))

@@ -80,6 +80,7 @@
     (i64.store (i32.const 112) (i64.const 128)) (i64.store (i32.const 120) (i64.const 32))
     (call $commit (i64.const 112) (i64.const 96))
     (drop (i32.div_u (i32.const 1) (i32.const 0))))
+  (export "reexported_import" (func $log))
   (func (export "with_param") (param i32))
   (func (export "with_result") (result i32) (i32.const 1))
   (func (export "with_both") (param i64) (result i64) (local.get 0))

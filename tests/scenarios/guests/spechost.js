@@ -141,7 +141,7 @@ const LINK = (why) => ({ why, set: {
   error: { type: 'LinkError', data: {} },
   error_display: 'link error: imported function signature does not match the host function',
 } });
-const NAME = (ch, pos, shown) => ({
+const NAME = (pos, shown) => ({
   why: 'runtime-model.md §4, §11.2: the character is shown with Rust char Debug escaping',
   set: { error_display: `method name contains invalid character at position ${pos}: ${shown}` },
 });
@@ -153,13 +153,13 @@ const OVERRIDES = {
       set: { 'error.data.data.id': 9223372036854775808n } },
     6: { method: 'reg_read_missing_max_id', why: 'host-abi.md §0.5: the id is a u64, printed exactly',
       set: { 'error.data.data.id': 18446744073709551615n } },
-    7: { method: "it's", ...NAME("'", 2, "'\\''") },
-    8: { method: 'a"b', ...NAME('"', 1, "'\"'") },
-    10: { method: 'a\u0000', ...NAME('\0', 1, "'\\0'") },
-    11: { method: 'a\u0001', ...NAME('\u0001', 1, "'\\u{1}'") },
-    12: { method: 'a\u007f', ...NAME('\u007f', 1, "'\\u{7f}'") },
-    13: { method: 'a\u0301', ...NAME('\u0301', 1, "'\\u{301}'") },
-    14: { method: 'a\u0085', ...NAME('\u0085', 1, "'\\u{85}'") },
+    7: { method: "it's", ...NAME(2, "'\\''") },
+    8: { method: 'a"b', ...NAME(1, "'\"'") },
+    10: { method: 'a\u0000', ...NAME(1, "'\\0'") },
+    11: { method: 'a\u0001', ...NAME(1, "'\\u{1}'") },
+    12: { method: 'a\u007f', ...NAME(1, "'\\u{7f}'") },
+    13: { method: 'a\u0301', ...NAME(1, "'\\u{301}'") },
+    14: { method: 'a\u0085', ...NAME(1, "'\\u{85}'") },
     15: { method: 'indirect_sig_mismatch',
       why: 'runtime-model.md §11.4: a call_indirect signature mismatch is BadSignature',
       set: { error: { type: 'WasmTrap', data: 'BadSignature' }, error_display: 'bad signature' } },

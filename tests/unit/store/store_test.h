@@ -26,5 +26,6 @@ typedef struct store_fixture {
 
 int run_lmdb_tests(void);
 int run_crash_tests(void);
+int run_cli_store_tests(void);
 
 #endif

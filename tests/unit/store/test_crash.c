@@ -34,8 +34,7 @@ static unsigned long long read_batch(cr_storage *s, const char *key)
     if (cr_storage_get(s, (const uint8_t *)key, strlen(key), &v, &len, NULL) != CR_OK || !v)
         return 0;
     char buf[32];
-    if (len >= sizeof buf)
-        len = sizeof buf - 1;
+    if (len >= sizeof buf) len = sizeof buf - 1;
     memcpy(buf, v, len);
     buf[len] = 0;
     return strtoull(buf, NULL, 10);
@@ -47,8 +46,7 @@ static size_t batch_value(unsigned long long n, int key, uint8_t *buf, size_t ca
 {
     int len = snprintf((char *)buf, cap, "%llu:", n);
     size_t fill = (size_t)((n * 2654435761u + (unsigned)key * 40503u) % 6000);
-    if (fill > cap - (size_t)len)
-        fill = cap - (size_t)len;
+    if (fill > cap - (size_t)len) fill = cap - (size_t)len;
     memset(buf + len, 'a' + key, fill);
     return (size_t)len + fill;
 }
@@ -76,8 +74,7 @@ static void writer(const char *dir, mode m)
 {
     cr_lmdb *db;
     cr_storage *pub, *priv;
-    if (cr_lmdb_open(NULL, dir, NULL, &db, NULL) != CR_OK)
-        _exit(2);
+    if (cr_lmdb_open(NULL, dir, NULL, &db, NULL) != CR_OK) _exit(2);
     if (cr_lmdb_storage_open(db, "state", &pub, NULL) != CR_OK ||
         cr_lmdb_storage_open(db, "private", &priv, NULL) != CR_OK)
         _exit(2);
@@ -88,16 +85,13 @@ static void writer(const char *dir, mode m)
     for (unsigned long long n = read_batch(pub, "n") + 1;; n++) {
         switch (m) {
         case MODE_STORAGE:
-            if (pub->ops->begin(pub->self, NULL) != CR_OK)
-                _exit(4);
+            if (pub->ops->begin(pub->self, NULL) != CR_OK) _exit(4);
             write_batch(pub, "key", n);
-            if (pub->ops->commit(pub->self, NULL) != CR_OK)
-                _exit(4);
+            if (pub->ops->commit(pub->self, NULL) != CR_OK) _exit(4);
             break;
         case MODE_STAGE:
             write_batch(cr_stage_storage(sp), "key", n);
-            if (cr_stage_commit(sp, NULL) != CR_OK)
-                _exit(4);
+            if (cr_stage_commit(sp, NULL) != CR_OK) _exit(4);
             break;
         case MODE_TWO_MAPS:
             write_batch(cr_stage_storage(sp), "key", n);
@@ -141,8 +135,7 @@ static void crash_test(mode m)
     for (int round = 0; round < KILLS; round++) {
         pid_t pid = fork();
         assert_true(pid >= 0);
-        if (pid == 0)
-            writer(dir, m);
+        if (pid == 0) writer(dir, m);
         struct timespec ts = {0, (long)(20 + rand_r(&seed) % 180) * 1000000L};
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL);

@@ -44,8 +44,7 @@ static cr_lmdb *open_db(const char *dir, uint32_t flags)
     cr_lmdb *db = NULL;
     cr_error err;
     cr_status st = cr_lmdb_open(NULL, dir, &cfg, &db, &err);
-    if (st != CR_OK)
-        fail_msg("cr_lmdb_open: %s", err.message);
+    if (st != CR_OK) fail_msg("cr_lmdb_open: %s", err.message);
     return db;
 }
 
@@ -61,8 +60,8 @@ static cr_storage *open_map(cr_lmdb *db, const char *name)
 static void put(cr_storage *s, const char *k, const char *v)
 {
     cr_error err;
-    if (cr_storage_set(s, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), NULL,
-                       NULL, &err) != CR_OK)
+    if (cr_storage_set(s, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), NULL, NULL,
+                       &err) != CR_OK)
         fail_msg("set %s: %s", k, err.message);
 }
 
@@ -72,8 +71,7 @@ static const char *get(cr_storage *s, const char *k, char *buf, size_t cap)
     const uint8_t *v;
     size_t len;
     assert_int_equal(cr_storage_get(s, (const uint8_t *)k, strlen(k), &v, &len, NULL), CR_OK);
-    if (!v)
-        return NULL;
+    if (!v) return NULL;
     assert_true(len < cap);
     memcpy(buf, v, len);
     buf[len] = 0;
@@ -175,14 +173,11 @@ static int child_expect(const char *dir, const char *map, const char *k, const c
         cfg.flags = CR_LMDB_READONLY;
         cr_lmdb *db;
         cr_storage *s;
-        if (cr_lmdb_open(NULL, dir, &cfg, &db, NULL) != CR_OK)
-            _exit(10);
-        if (cr_lmdb_storage_open(db, map, &s, NULL) != CR_OK)
-            _exit(11);
+        if (cr_lmdb_open(NULL, dir, &cfg, &db, NULL) != CR_OK) _exit(10);
+        if (cr_lmdb_storage_open(db, map, &s, NULL) != CR_OK) _exit(11);
         const uint8_t *val;
         size_t len;
-        if (cr_storage_get(s, (const uint8_t *)k, strlen(k), &val, &len, NULL) != CR_OK)
-            _exit(12);
+        if (cr_storage_get(s, (const uint8_t *)k, strlen(k), &val, &len, NULL) != CR_OK) _exit(12);
         int ok = v ? val && len == strlen(v) && memcmp(val, v, len) == 0 : val == NULL;
         cr_storage_destroy(s);
         cr_lmdb_close(db);
@@ -407,16 +402,12 @@ int run_lmdb_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lmdb_reopen_keeps_committed_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(lmdb_private_map_is_separate, setup, teardown),
-        cmocka_unit_test_setup_teardown(lmdb_storage_batch_rollback_drops_writes, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(lmdb_store_batch_commits_maps_together, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(lmdb_nested_rollback_keeps_outer_writes, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(lmdb_storage_batch_rollback_drops_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(lmdb_store_batch_commits_maps_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(lmdb_nested_rollback_keeps_outer_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(lmdb_grows_map_when_full, setup, teardown),
         cmocka_unit_test_setup_teardown(lmdb_readonly_refuses_writes, setup, teardown),
-        cmocka_unit_test_setup_teardown(lmdb_readonly_without_store_is_not_found, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(lmdb_readonly_without_store_is_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(lmdb_rejects_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(lmdb_rejects_store_of_other_format, setup, teardown),
     };

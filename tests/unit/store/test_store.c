@@ -29,12 +29,10 @@ void tmpdir_make(char *buf, size_t cap)
 void tmpdir_remove(const char *path)
 {
     DIR *d = opendir(path);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         char sub[1024];
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
         struct stat sb;
@@ -73,8 +71,7 @@ static int teardown(void **state)
     store_fixture *f = *state;
     cr_storage_destroy(f->s);
     cr_lmdb_close(f->db);
-    if (f->dir[0])
-        tmpdir_remove(f->dir);
+    if (f->dir[0]) tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -83,10 +80,9 @@ static int teardown(void **state)
 
 static void put(cr_storage *s, const char *k, const char *v)
 {
-    assert_int_equal(
-        cr_storage_set(s, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v), NULL,
-                       NULL, NULL),
-        CR_OK);
+    assert_int_equal(cr_storage_set(s, (const uint8_t *)k, strlen(k), (const uint8_t *)v, strlen(v),
+                                    NULL, NULL, NULL),
+                     CR_OK);
 }
 
 /* Asserts key k holds v (NULL: absent). */
@@ -101,8 +97,7 @@ static void expect(cr_storage *s, const char *k, const char *v)
     }
     assert_non_null(val);
     assert_int_equal(len, strlen(v));
-    if (len)
-        assert_memory_equal(val, v, len);
+    if (len) assert_memory_equal(val, v, len);
 }
 
 typedef struct collected {
@@ -124,8 +119,7 @@ static void append_bytes(collected *c, const uint8_t *p, size_t n)
     c->text[len] = 0;
 }
 
-static int collect(void *ud, const uint8_t *key, size_t key_len, const uint8_t *val,
-                   size_t val_len)
+static int collect(void *ud, const uint8_t *key, size_t key_len, const uint8_t *val, size_t val_len)
 {
     collected *c = ud;
     append_bytes(c, key, key_len);
@@ -161,12 +155,12 @@ static void storage_set_reports_previous_value(void **state)
     store_fixture *f = *state;
     const uint8_t *old = (const uint8_t *)"x";
     size_t old_len = 7;
-    assert_int_equal(cr_storage_set(f->s, (const uint8_t *)"k", 1, (const uint8_t *)"v1", 2,
-                                    &old, &old_len, NULL),
+    assert_int_equal(cr_storage_set(f->s, (const uint8_t *)"k", 1, (const uint8_t *)"v1", 2, &old,
+                                    &old_len, NULL),
                      CR_OK);
     assert_null(old);
-    assert_int_equal(cr_storage_set(f->s, (const uint8_t *)"k", 1, (const uint8_t *)"v22", 3,
-                                    &old, &old_len, NULL),
+    assert_int_equal(cr_storage_set(f->s, (const uint8_t *)"k", 1, (const uint8_t *)"v22", 3, &old,
+                                    &old_len, NULL),
                      CR_OK);
     assert_non_null(old);
     assert_int_equal(old_len, 2);
@@ -179,12 +173,10 @@ static void storage_remove_reports_previous_value(void **state)
     store_fixture *f = *state;
     const uint8_t *old = (const uint8_t *)"x";
     size_t old_len = 7;
-    assert_int_equal(cr_storage_remove(f->s, (const uint8_t *)"k", 1, &old, &old_len, NULL),
-                     CR_OK);
+    assert_int_equal(cr_storage_remove(f->s, (const uint8_t *)"k", 1, &old, &old_len, NULL), CR_OK);
     assert_null(old);
     put(f->s, "k", "value");
-    assert_int_equal(cr_storage_remove(f->s, (const uint8_t *)"k", 1, &old, &old_len, NULL),
-                     CR_OK);
+    assert_int_equal(cr_storage_remove(f->s, (const uint8_t *)"k", 1, &old, &old_len, NULL), CR_OK);
     assert_non_null(old);
     assert_int_equal(old_len, 5);
     assert_memory_equal(old, "value", 5);
@@ -206,8 +198,7 @@ static void storage_empty_key_and_value_are_not_absent(void **state)
     assert_int_equal(len, 0);
     const uint8_t *old = NULL;
     size_t old_len = 5;
-    assert_int_equal(cr_storage_remove(f->s, (const uint8_t *)"e", 1, &old, &old_len, NULL),
-                     CR_OK);
+    assert_int_equal(cr_storage_remove(f->s, (const uint8_t *)"e", 1, &old, &old_len, NULL), CR_OK);
     assert_non_null(old);
     assert_int_equal(old_len, 0);
 }
@@ -277,8 +268,7 @@ static int check_order(void *ud, const uint8_t *key, size_t key_len, const uint8
     if (oc->have) {
         size_t n = oc->prev_len < key_len ? oc->prev_len : key_len;
         int c = n ? memcmp(oc->prev, key, n) : 0;
-        if (c > 0 || (c == 0 && oc->prev_len >= key_len))
-            oc->ok = false;
+        if (c > 0 || (c == 0 && oc->prev_len >= key_len)) oc->ok = false;
     }
     if (key_len <= sizeof oc->prev) {
         memcpy(oc->prev, key, key_len);
@@ -304,9 +294,9 @@ static void storage_long_keys_roundtrip_and_sort(void **state)
             keys[i * 2 + j] = k;
             char v[32];
             snprintf(v, sizeof v, "%zu%c", lens[i], j ? 'b' : 'a');
-            assert_int_equal(cr_storage_set(f->s, k, lens[i], (const uint8_t *)v, strlen(v),
-                                            NULL, NULL, NULL),
-                             CR_OK);
+            assert_int_equal(
+                cr_storage_set(f->s, k, lens[i], (const uint8_t *)v, strlen(v), NULL, NULL, NULL),
+                CR_OK);
         }
     }
     for (size_t i = 0; i < N * 2; i++) {
@@ -423,25 +413,23 @@ static void stage_previous_values_come_from_stage_then_base(void **state)
     cr_storage *ss = cr_stage_storage(st);
     const uint8_t *old;
     size_t old_len;
-    assert_int_equal(cr_storage_set(ss, (const uint8_t *)"k", 1, (const uint8_t *)"s1", 2, &old,
-                                    &old_len, NULL),
-                     CR_OK);
+    assert_int_equal(
+        cr_storage_set(ss, (const uint8_t *)"k", 1, (const uint8_t *)"s1", 2, &old, &old_len, NULL),
+        CR_OK);
     assert_non_null(old);
     assert_int_equal(old_len, 4);
     assert_memory_equal(old, "base", 4);
-    assert_int_equal(cr_storage_remove(ss, (const uint8_t *)"k", 1, &old, &old_len, NULL),
-                     CR_OK);
+    assert_int_equal(cr_storage_remove(ss, (const uint8_t *)"k", 1, &old, &old_len, NULL), CR_OK);
     assert_non_null(old);
     assert_int_equal(old_len, 2);
     assert_memory_equal(old, "s1", 2);
-    assert_int_equal(cr_storage_remove(ss, (const uint8_t *)"k", 1, &old, &old_len, NULL),
-                     CR_OK);
+    assert_int_equal(cr_storage_remove(ss, (const uint8_t *)"k", 1, &old, &old_len, NULL), CR_OK);
     assert_null(old);
     cr_stage_destroy(st);
 }
 
-#define BOTH(test)                                                                         \
-    cmocka_unit_test_setup_teardown(test, setup_memory, teardown),                         \
+#define BOTH(test)                                                 \
+    cmocka_unit_test_setup_teardown(test, setup_memory, teardown), \
         cmocka_unit_test_setup_teardown(test, setup_lmdb, teardown)
 
 int main(void)
@@ -465,5 +453,6 @@ int main(void)
     int failed = cmocka_run_group_tests_name("store", tests, NULL, NULL);
     failed += run_lmdb_tests();
     failed += run_crash_tests();
+    failed += run_cli_store_tests();
     return failed ? 1 : 0;
 }

@@ -16,7 +16,9 @@
     X(reader)               \
     X(decode)               \
     X(memory)               \
-    X(instance)
+    X(instance)             \
+    X(compile)              \
+    X(interp)
 
 #define TEST_WASM_DECLARE(group) int run_##group##_tests(void);
 TEST_WASM_GROUPS(TEST_WASM_DECLARE)

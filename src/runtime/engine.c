@@ -5,6 +5,7 @@
  */
 #include "logic.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,14 @@ CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, 
     if (stack > (uint64_t)1 << 30) stack = (uint64_t)1 << 30;
     eng->wcfg.stack_bytes = (size_t)stack;
     eng->wcfg.metering = true;
+    eng->pool = cr__alloc(eng, CR__POOL_SLOTS * sizeof *eng->pool);
+    if (!eng->pool) {
+        cr__free(&tmp, eng, sizeof *eng);
+        set_error(err, CR_ERR_NOMEM, "out of memory");
+        return CR_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < CR__POOL_SLOTS; i++)
+        atomic_init(&eng->pool[i], NULL);
     *out = eng;
     return CR_OK;
 }
@@ -245,6 +254,9 @@ CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, 
 CR_API void cr_engine_destroy(cr_engine *eng)
 {
     if (!eng) return;
+    for (size_t i = 0; i < CR__POOL_SLOTS; i++)
+        cr__runctx_destroy(atomic_exchange(&eng->pool[i], NULL));
+    cr__free(eng, eng->pool, CR__POOL_SLOTS * sizeof *eng->pool);
     cr_engine tmp = *eng;
     cr__free(&tmp, eng, sizeof *eng);
 }

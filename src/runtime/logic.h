@@ -61,9 +61,17 @@ size_t cr__utf8_decode(const uint8_t *s, uint32_t *ch);
 
 /* ---- engine and module ---- */
 
+/* Resources of one run kept for the next (run.c); idle ones wait in the engine's pool. */
+typedef struct cr__runctx cr__runctx;
+enum { CR__POOL_SLOTS = 4 };
+void cr__runctx_destroy(cr__runctx *c);
+
 struct cr_engine {
     cr_engine_config cfg;
     wa_config wcfg;
+    /* CR__POOL_SLOTS idle run contexts (NULL: empty slot), taken and given back with
+       atomic exchanges; the one part of an engine that changes after creation */
+    _Atomic(cr__runctx *) *pool;
 };
 
 enum { CR__NO_IMPORT = 0xffff };

@@ -7,6 +7,7 @@
  */
 #include "logic.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,30 +66,103 @@ static wa_status trampoline(void *env, wa_call_ctx *cx, const wa_value *args, wa
     return WA_ERR_TRAP;
 }
 
-/* Per-run resources: host function objects, their bindings, a thread, the instance. */
+/*
+ * What a run needs besides its instance, kept from one run to the next: the thread
+ * (stacks and fuel), the memory cache (the last instance's linear memory, cleared),
+ * one host function object per import id, made on first use and bound to the
+ * context's logic, and the import array. The engine keeps idle contexts in a small
+ * lock-free pool (CR__POOL_SLOTS): a run takes one or makes one, and gives it back.
+ */
+struct cr__runctx {
+    const cr_engine *eng;
+    wa_thread *th;
+    wa_memcache *mc;
+    wa_extern *externs;
+    size_t extern_cap;
+    cr_logic vl;
+    binding binds[CR_IMPORT_COUNT];
+    wa_func *funcs[CR_IMPORT_COUNT];
+};
+
+/* Resident guest memory a pooled context keeps between runs (bytes). */
+enum { KEEP_MEMORY = 8 << 20 };
+
+void cr__runctx_destroy(cr__runctx *c)
+{
+    if (!c) return;
+    const cr_engine *eng = c->eng;
+    for (size_t i = 0; i < CR_IMPORT_COUNT; i++)
+        wa_func_destroy(c->funcs[i]);
+    wa_memcache_destroy(c->mc);
+    wa_thread_destroy(c->th);
+    cr__free(eng, c->externs, c->extern_cap * sizeof *c->externs);
+    cr__free(eng, c, sizeof *c);
+}
+
+static cr__runctx *runctx_take(const cr_engine *eng)
+{
+    for (size_t i = 0; i < CR__POOL_SLOTS; i++) {
+        cr__runctx *c = atomic_exchange_explicit(&eng->pool[i], NULL, memory_order_acquire);
+        if (c) return c;
+    }
+    cr__runctx *c = cr__alloc(eng, sizeof *c);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    c->eng = eng;
+    c->th = wa_thread_create(&eng->wcfg);
+    c->mc = wa_memcache_create(&eng->wcfg, KEEP_MEMORY);
+    if (!c->th || !c->mc) {
+        cr__runctx_destroy(c);
+        return NULL;
+    }
+    for (uint16_t i = 0; i < CR_IMPORT_COUNT; i++) {
+        c->binds[i].vl = &c->vl;
+        c->binds[i].id = i;
+    }
+    return c;
+}
+
+static void runctx_give(const cr_engine *eng, cr__runctx *c)
+{
+    for (size_t i = 0; i < CR__POOL_SLOTS; i++) {
+        cr__runctx *expected = NULL;
+        if (atomic_compare_exchange_strong_explicit(&eng->pool[i], &expected, c,
+                                                    memory_order_release, memory_order_relaxed))
+            return;
+    }
+    cr__runctx_destroy(c);
+}
+
+/* The context's host function for import id, made on first use; NULL on NOMEM. */
+static wa_func *host_func(cr__runctx *c, uint16_t id)
+{
+    if (c->funcs[id]) return c->funcs[id];
+    const cr__import *imp = &cr__imports[id];
+    uint8_t vals[16];
+    wa_functype ft = {(uint32_t)strlen(imp->params), (uint32_t)strlen(imp->results), vals,
+                      vals + 8};
+    for (uint32_t i = 0; i < ft.param_count; i++)
+        vals[i] = imp->params[i] == 'i' ? WA_I32 : WA_I64;
+    for (uint32_t i = 0; i < ft.result_count; i++)
+        vals[8 + i] = imp->results[i] == 'i' ? WA_I32 : WA_I64;
+    c->funcs[id] = wa_func_new_host(&c->eng->wcfg, &ft, trampoline, &c->binds[id]);
+    return c->funcs[id];
+}
+
+/* One run: its context (logic inside), its instance, and whether fuel was set. */
 typedef struct run_state {
     const cr_module *m;
-    cr_logic vl;
-    binding *binds;
-    wa_func **funcs;
-    wa_extern *externs;
-    wa_thread *th;
+    cr__runctx *ctx;
+    cr_logic *vl;
     wa_instance *inst;
+    bool fueled;
 } run_state;
 
 static void run_state_free(run_state *rs)
 {
-    const cr_engine *eng = rs->m->eng;
-    uint32_t n = rs->m->import_count;
-    wa_instance_destroy(rs->inst);
-    wa_thread_destroy(rs->th);
-    if (rs->funcs)
-        for (uint32_t i = 0; i < n; i++)
-            wa_func_destroy(rs->funcs[i]);
-    cr__free(eng, rs->funcs, n * sizeof *rs->funcs);
-    cr__free(eng, rs->externs, n * sizeof *rs->externs);
-    cr__free(eng, rs->binds, n * sizeof *rs->binds);
-    cr__logic_release(&rs->vl);
+    wa_instance_destroy_cached(rs->inst, rs->ctx->mc);
+    rs->inst = NULL;
+    cr__logic_release(rs->vl);
 }
 
 static void set_simple(cr__fcerr *e, cr_call_error kind, int variant)
@@ -111,8 +185,8 @@ static void set_unreachable_panic(cr__fcerr *e)
 /* The error of a failed wa_call / instantiation (§11.4). */
 static void error_from_call(run_state *rs, const wa_error *we, cr__fcerr *e)
 {
-    if (we->trap == WA_TRAP_HOST && rs->vl.has_err) {
-        *e = rs->vl.err;
+    if (we->trap == WA_TRAP_HOST && rs->vl->has_err) {
+        *e = rs->vl->err;
         return;
     }
     if (we->trap == WA_TRAP_OUT_OF_FUEL) {
@@ -150,34 +224,27 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
         set_link_error(e, m->link_message);
         return CR_OK;
     }
+    cr__runctx *c = rs->ctx;
     if (n) {
-        rs->binds = cr__alloc(eng, n * sizeof *rs->binds);
-        rs->funcs = cr__alloc(eng, n * sizeof *rs->funcs);
-        if (rs->funcs) memset(rs->funcs, 0, n * sizeof *rs->funcs);
-        rs->externs = cr__alloc(eng, n * sizeof *rs->externs);
-        if (!rs->binds || !rs->funcs || !rs->externs) return CR_ERR_NOMEM;
+        void *ex = c->externs;
+        if (!cr__grow(eng, &ex, &c->extern_cap, n, sizeof *c->externs)) return CR_ERR_NOMEM;
+        c->externs = ex;
         for (uint32_t i = 0; i < n; i++) {
-            wa_extern_desc d;
-            wa_module_import(m->wm, i, &d);
-            rs->binds[i].vl = &rs->vl;
-            rs->binds[i].id = m->import_ids[i];
-            rs->funcs[i] = wa_func_new_host(&eng->wcfg, d.func, trampoline, &rs->binds[i]);
-            if (!rs->funcs[i]) return CR_ERR_NOMEM;
-            rs->externs[i].kind = WA_EXTERN_FUNC;
-            rs->externs[i].u.func = rs->funcs[i];
+            c->externs[i].kind = WA_EXTERN_FUNC;
+            c->externs[i].u.func = host_func(c, m->import_ids[i]);
+            if (!c->externs[i].u.func) return CR_ERR_NOMEM;
         }
     }
-    rs->th = wa_thread_create(&eng->wcfg);
-    if (!rs->th) return CR_ERR_NOMEM;
-    wa_thread_set_fuel(rs->th, eng->cfg.limits.max_gas);
+    wa_thread_set_fuel(c->th, eng->cfg.limits.max_gas);
+    rs->fueled = true;
 
     wa_error we;
     memset(&we, 0, sizeof we);
-    wa_status ws = wa_instance_create(m->wm, rs->externs, n, rs->th, &rs->inst, &we);
+    wa_status ws = wa_instance_create_cached(m->wm, c->externs, n, c->th, c->mc, &rs->inst, &we);
     if (ws != WA_OK) {
         /* on a trap the engine still hands back the failed instance (run_state_free
            destroys it); on other failures rs->inst is NULL */
-        if (rs->vl.fatal != CR_OK) return rs->vl.fatal;
+        if (rs->vl->fatal != CR_OK) return rs->vl->fatal;
         if (ws == WA_ERR_NOMEM) return CR_ERR_NOMEM;
         if (ws == WA_ERR_TRAP) {
             /* a host error inside a start function is not unwrapped: Indeterminate */
@@ -205,7 +272,7 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
         set_unreachable_panic(e);
         return CR_OK;
     }
-    rs->vl.mem = ex.u.memory;
+    rs->vl->mem = ex.u.memory;
 
     /* the merge hook: called when exported as () -> (); its failures are ignored but
        its side effects stay (§3 step 4) */
@@ -213,10 +280,10 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
     if (wa_instance_export(rs->inst, merge, sizeof merge - 1, &ex) == WA_OK &&
         ex.kind == WA_EXTERN_FUNC && is_nullary(wa_func_type(ex.u.func))) {
         memset(&we, 0, sizeof we);
-        ws = wa_call(rs->th, ex.u.func, NULL, 0, NULL, 0, &we);
-        if (rs->vl.fatal != CR_OK) return rs->vl.fatal;
+        ws = wa_call(c->th, ex.u.func, NULL, 0, NULL, 0, &we);
+        if (rs->vl->fatal != CR_OK) return rs->vl->fatal;
         if (ws == WA_ERR_NOMEM) return CR_ERR_NOMEM;
-        rs->vl.has_err = false;
+        rs->vl->has_err = false;
     }
 
     if (wa_instance_export(rs->inst, method, method_len, &ex) != WA_OK) {
@@ -236,9 +303,9 @@ static cr_status execute(run_state *rs, const char *method, size_t method_len, c
         return CR_OK;
     }
     memset(&we, 0, sizeof we);
-    rs->vl.has_err = false;
-    ws = wa_call(rs->th, ex.u.func, NULL, 0, NULL, 0, &we);
-    if (rs->vl.fatal != CR_OK) return rs->vl.fatal;
+    rs->vl->has_err = false;
+    ws = wa_call(c->th, ex.u.func, NULL, 0, NULL, 0, &we);
+    if (rs->vl->fatal != CR_OK) return rs->vl->fatal;
     if (ws == WA_OK) return CR_OK;
     if (ws == WA_ERR_NOMEM) return CR_ERR_NOMEM;
     if (ws != WA_ERR_TRAP) {
@@ -287,10 +354,17 @@ CR_API cr_status cr_run(const cr_module *m, const cr_run_params *p, cr_outcome *
     cr_outcome *o;
     if (cr__outcome_create(eng, &o) != CR_OK) return fail(err, CR_ERR_NOMEM, "out of memory");
 
+    cr__runctx *ctx = runctx_take(eng);
+    if (!ctx) {
+        cr_outcome_destroy(o);
+        return fail(err, CR_ERR_NOMEM, "out of memory");
+    }
     run_state rs;
     memset(&rs, 0, sizeof rs);
     rs.m = m;
-    cr__logic_init(&rs.vl, eng, p, o);
+    rs.ctx = ctx;
+    rs.vl = &ctx->vl;
+    cr__logic_init(rs.vl, eng, p, o);
 
     cr__fcerr e;
     char link_msg[256];
@@ -298,11 +372,12 @@ CR_API cr_status cr_run(const cr_module *m, const cr_run_params *p, cr_outcome *
     cr_status st = CR_OK;
     if (cr__method_name_check(method, method_len, eng->cfg.limits.max_method_name_length, &e))
         st = execute(&rs, method, method_len, &e, link_msg, sizeof link_msg);
-    if (rs.th) o->gas_used = eng->cfg.limits.max_gas - wa_thread_fuel(rs.th);
-    if (st == CR_OK) st = cr__logic_finish(&rs.vl, &e);
-    const char *fatal_msg = rs.vl.fatal_message[0] ? rs.vl.fatal_message : cr_status_str(st);
+    if (rs.fueled) o->gas_used = eng->cfg.limits.max_gas - wa_thread_fuel(ctx->th);
+    if (st == CR_OK) st = cr__logic_finish(rs.vl, &e);
+    const char *fatal_msg = rs.vl->fatal_message[0] ? rs.vl->fatal_message : cr_status_str(st);
     if (st != CR_OK) fail(err, st, fatal_msg);
     run_state_free(&rs);
+    runctx_give(eng, ctx);
     if (st != CR_OK) {
         cr_outcome_destroy(o);
         return st;

@@ -74,7 +74,7 @@ typedef struct cc {
     uint32_t nlocals;
     uint8_t *ltypes;
     uint32_t *lrefs; /* entries that read each local (V_LOCAL, V_ADDIMM) */
-    uint32_t locals_cap;
+    uint32_t ltypes_cap, lrefs_cap, zk_cap;
 
     vent *vs;
     uint32_t vs_len, vs_cap, pend_lo, max_height;
@@ -1952,13 +1952,9 @@ static bool compile_body(cc *c, uint32_t i)
     if (nl > WA_MAX_LOCALS)
         return fail(c, WA_ERR_LIMIT, "too many locals");
     c->nlocals = (uint32_t)nl;
-    uint32_t cap = c->locals_cap;
-    TRY(reserve(c, (void **)&c->ltypes, &cap, 1, nl));
-    cap = c->locals_cap;
-    TRY(reserve(c, (void **)&c->lrefs, &cap, sizeof *c->lrefs, nl));
-    cap = c->locals_cap;
-    TRY(reserve(c, (void **)&c->zk, &cap, 1, nl));
-    c->locals_cap = cap;
+    TRY(reserve(c, (void **)&c->ltypes, &c->ltypes_cap, 1, nl));
+    TRY(reserve(c, (void **)&c->lrefs, &c->lrefs_cap, sizeof *c->lrefs, nl));
+    TRY(reserve(c, (void **)&c->zk, &c->zk_cap, 1, nl));
     if (c->ft->param_count)
         memcpy(c->ltypes, c->ft->params, c->ft->param_count);
     if (d->local_count)
@@ -2129,10 +2125,10 @@ wa_status wa__compile(wa_module *m, wa_error *err)
         units += c.code_len;
     }
 
-    wa__free(cfg, c.ltypes, c.locals_cap);
-    wa__free(cfg, c.zk, c.locals_cap);
+    wa__free(cfg, c.ltypes, c.ltypes_cap);
+    wa__free(cfg, c.zk, c.zk_cap);
     wa__free(cfg, c.fix, (size_t)c.fix_cap * sizeof *c.fix);
-    wa__free(cfg, c.lrefs, (size_t)c.locals_cap * sizeof *c.lrefs);
+    wa__free(cfg, c.lrefs, (size_t)c.lrefs_cap * sizeof *c.lrefs);
     wa__free(cfg, c.vs, (size_t)c.vs_cap * sizeof *c.vs);
     wa__free(cfg, c.cs, (size_t)c.cs_cap * sizeof *c.cs);
     wa__free(cfg, c.code, (size_t)c.code_cap * sizeof *c.code);

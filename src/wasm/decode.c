@@ -202,7 +202,8 @@ static wa_status read_len(dec *d, uint32_t *n)
 {
     const uint8_t *start = d->r.p;
     RD(wa__read_u32(&d->r, n));
-    if (*n > (size_t)(d->r.end - start))
+    /* the length counts the bytes after its own encoding */
+    if (*n > (size_t)(d->r.end - d->r.p))
         return fail_at(d, WA_ERR_MALFORMED, start, "length out of bounds");
     return WA_OK;
 }

@@ -239,8 +239,10 @@ typedef struct opdesc {
     uint8_t len; /* units, code word included; 0 for VAR */
     uint8_t nf;  /* operand fields */
     uint8_t rule;
-    bool var; /* layout VAR: the length comes from a rule */
-    bool ok;  /* may appear in verified code */
+    bool var;        /* layout VAR: the length comes from a rule */
+    bool ok;         /* may appear in verified code */
+    uint8_t slots;   /* fields naming slots (bit k: field k) */
+    uint8_t targets; /* fields holding branch displacements */
     uint8_t kind[8];
 } opdesc;
 
@@ -301,6 +303,10 @@ static void build_ops(opdesc *ops)
         }
         d->ok = parse_layout(op_layouts[op], d) && 1u + d->nf == op_lens[op];
         d->len = (uint8_t)(1 + d->nf);
+        for (unsigned k = 0; k < d->nf; k++) {
+            if (d->kind[k] == FK_DST || d->kind[k] == FK_SRC) d->slots |= (uint8_t)(1u << k);
+            if (d->kind[k] == FK_TARGET) d->targets |= (uint8_t)(1u << k);
+        }
         if (d->ok && has_imm(d))
             for (unsigned w = 0; w < sizeof index_words / sizeof index_words[0]; w++)
                 if (strstr(op_names[op], index_words[w])) d->ok = false;
@@ -317,6 +323,10 @@ static void build_ops(opdesc *ops)
             d->ok = parse_layout(specials[i].layout, &t) && 1u + t.nf == op_lens[specials[i].op];
         }
         if (d->rule == R_REJECT) d->ok = false;
+        /* a call's argument base may equal frame_slots (no arguments, no results): the
+           rule checks base + max(params, results) <= frame_slots instead */
+        if (d->rule == R_CALL || d->rule == R_CALL_IMPORT) d->slots &= (uint8_t)~2u;
+        if (d->rule == R_CALL_INDIRECT) d->slots &= (uint8_t)~8u;
     }
 }
 
@@ -472,14 +482,17 @@ typedef struct vctx {
     wa_error *err;
     uint32_t fi; /* function index (module space) */
     /* scratch, sized for the largest function */
-    uint64_t *bound; /* instruction starts, one bit per unit */
-    uint32_t *tix;   /* target position -> state number + 1 */
-    size_t scratch_units;
+    const int32_t *words;
+    uint64_t *bound;  /* instruction starts, one bit per unit */
+    uint32_t *tix;    /* target position -> state number + 1 */
+    uint32_t *tfield; /* positions of branch fields */
+    uint32_t tcount;
     uint64_t *flow; /* flow states */
     size_t flow_words;
 } vctx;
 
-static bool bad(vctx *v, uint64_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool bad(vctx *v, uint64_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), cold, noinline));
 
 static bool bad(vctx *v, uint64_t pos, const char *fmt, ...)
 {
@@ -537,8 +550,10 @@ static const wa_functype *call_type(const wa_module *m, uint8_t rule, const uint
 }
 
 /*
- * Pass 1: opcodes, lengths, slot operands and index immediates; marks instruction starts.
- * *flow is set when the function has an operand that must hold a funcref (see flow()).
+ * Pass 1 over code (opcode numbers, as in the image): opcodes, lengths, slot operands and
+ * index immediates. Marks instruction starts in v->bound and lists the branch fields in
+ * v->tfield. *need_flow is set when the function has an operand that must hold a funcref
+ * (see flow()).
  */
 static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t n, bool *need_flow)
 {
@@ -546,6 +561,7 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
     const wa_functype *ft = func_type(m, v->fi);
     uint64_t S = fn->frame_slots;
     uint64_t p = 0;
+    uint32_t nt = 0;
     uint8_t last = R_PLAIN;
     memset(v->bound, 0, ((size_t)n + 63) / 64 * sizeof *v->bound);
     *need_flow = false;
@@ -555,18 +571,31 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
         if (op >= WA_OP_COUNT) return bad(v, p, "unknown opcode %u", op);
         const opdesc *d = &v->ops[op];
         if (!d->ok) return bad(v, p, "opcode %s not allowed", op_names[op]);
-        uint64_t len = insn_len(v->ops, op, code, p, n);
-        if (len == 0) return bad(v, p, "%s runs past the end", op_names[op]);
-        bit_put(v->bound, p, true);
+        uint64_t len = d->len;
+        if (d->var) len = insn_len(v->ops, op, code, p, n);
+        if (len == 0 || len > n - p) return bad(v, p, "%s runs past the end", op_names[op]);
+        v->bound[p >> 6] |= 1ull << (p & 63);
         const uint32_t *ins = code + p;
-        for (unsigned k = 0; k < d->nf; k++)
-            if ((d->kind[k] == FK_DST || d->kind[k] == FK_SRC) && ins[1 + k] >= S)
-                return bad(v, p, "slot %u out of range", ins[1 + k]);
+        for (unsigned mask = d->slots; mask; mask &= mask - 1) {
+            uint32_t x = ins[1 + __builtin_ctz(mask)];
+            if (x >= S) return bad(v, p, "%s: slot %u out of range", op_names[op], x);
+        }
+        for (unsigned mask = d->targets; mask; mask &= mask - 1)
+            v->tfield[nt++] = (uint32_t)p + 1 + (uint32_t)__builtin_ctz(mask);
+        if (LIKELY(d->rule == R_PLAIN)) {
+            p += len;
+            last = R_PLAIN;
+            continue;
+        }
         switch (d->rule) {
         case R_BR_TABLE:
-        case R_BR_TABLE_M:
+        case R_BR_TABLE_M: {
             if (ins[1] >= S) return bad(v, p, "slot %u out of range", ins[1]);
+            uint32_t step = d->rule == R_BR_TABLE ? 1 : 2;
+            for (uint64_t j = 0; j <= ins[2]; j++)
+                v->tfield[nt++] = (uint32_t)(p + 3 + j * step);
             break;
+        }
         case R_POOL:
             if ((uint64_t)ins[1] + ins[2] > S) return bad(v, p, "constant pool out of range");
             break;
@@ -655,6 +684,7 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
         last = d->rule;
         p += len;
     }
+    v->tcount = nt;
     switch (last) {
     case R_TERM:
     case R_BR_TABLE:
@@ -689,23 +719,19 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
         }                                                               \
     } while (0)
 
-/* Pass 2: every branch lands on an instruction start inside the function. Numbers the
-   targets in tix when the flow analysis needs them. */
+/* Pass 2: every branch field lands on an instruction start inside the function. Numbers
+   the targets in tix when the flow analysis needs them. */
 static bool check_targets(vctx *v, const uint32_t *code, uint32_t n, bool number,
                           uint32_t *ntargets)
 {
-    uint64_t p = 0;
     uint32_t nt = 0;
     if (number) memset(v->tix, 0, (size_t)n * sizeof *v->tix);
-    while (p < n) {
-        uint32_t op = code[p];
-        const opdesc *d = &v->ops[op];
-        FOR_TARGETS(v, code, p, d, {
-            if (tgt_ < 0 || tgt_ >= (int64_t)n || !bit_get(v->bound, (uint64_t)tgt_))
-                return bad(v, p, "branch target outside the function or inside an instruction");
-            if (number && v->tix[tgt_] == 0) v->tix[tgt_] = ++nt;
-        });
-        p += insn_len(v->ops, op, code, p, n);
+    for (uint32_t i = 0; i < v->tcount; i++) {
+        uint32_t f = v->tfield[i];
+        int64_t tgt = (int64_t)f + (int32_t)code[f];
+        if (tgt < 0 || tgt >= (int64_t)n || !bit_get(v->bound, (uint64_t)tgt))
+            return bad(v, f, "branch target outside the function or inside an instruction");
+        if (number && v->tix[tgt] == 0) v->tix[tgt] = ++nt;
     }
     *ntargets = nt;
     return true;
@@ -882,7 +908,8 @@ static bool flow(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t n, uin
 #undef NEED_F
 }
 
-/* Verifies one function's code (opcode numbers) and turns it into this build's words. */
+/* Verifies one function's code (opcode numbers, as in the image), then replaces each
+   opcode number with this build's code word. */
 static bool verify_fn(vctx *v, const wa_fn *fn, uint32_t *code, uint32_t n)
 {
     bool need_flow;
@@ -890,14 +917,12 @@ static bool verify_fn(vctx *v, const wa_fn *fn, uint32_t *code, uint32_t n)
     if (!check_insns(v, fn, code, n, &need_flow) || !check_targets(v, code, n, need_flow, &nt))
         return false;
     if (need_flow && !flow(v, fn, code, n, nt)) return false;
-    const int32_t *words = wa__op_words();
-    uint64_t p = 0;
-    while (p < n) {
-        uint32_t op = code[p];
-        uint64_t len = insn_len(v->ops, op, code, p, n);
-        code[p] = (uint32_t)words[op];
-        p += len;
-    }
+    const int32_t *words = v->words;
+    for (size_t w = 0, nw = ((size_t)n + 63) / 64; w < nw; w++)
+        for (uint64_t b = v->bound[w]; b; b &= b - 1) {
+            size_t p = w * 64 + (size_t)__builtin_ctzll(b);
+            code[p] = (uint32_t)words[code[p]];
+        }
     return true;
 }
 
@@ -974,11 +999,12 @@ static wa_status load_code(wa_module *m, const uint8_t *recs, const uint8_t *cod
     v.m = m;
     v.ops = ops;
     v.err = err;
-    v.scratch_units = (size_t)maxn;
+    v.words = wa__op_words();
     v.bound = wa__alloc_uninit(cfg, ((size_t)maxn + 63) / 64 * sizeof *v.bound);
     v.tix = wa__alloc_uninit(cfg, ((size_t)maxn + 1) * sizeof *v.tix);
+    v.tfield = wa__alloc_uninit(cfg, ((size_t)maxn + 1) * sizeof *v.tfield);
     wa_status st = WA_OK;
-    if (!v.bound || !v.tix) {
+    if (!v.bound || !v.tix || !v.tfield) {
         st = wa_error_set(err, WA_ERR_NOMEM, "out of memory: image verification");
     } else {
         for (uint32_t i = 0; i < n; i++) {
@@ -993,6 +1019,7 @@ static wa_status load_code(wa_module *m, const uint8_t *recs, const uint8_t *cod
     }
     wa__free(cfg, v.bound, ((size_t)maxn + 63) / 64 * sizeof *v.bound);
     wa__free(cfg, v.tix, ((size_t)maxn + 1) * sizeof *v.tix);
+    wa__free(cfg, v.tfield, ((size_t)maxn + 1) * sizeof *v.tfield);
     wa__free(cfg, v.flow, v.flow_words * sizeof *v.flow);
     return st;
 }

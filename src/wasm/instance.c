@@ -380,6 +380,13 @@ static wa_status run_start(wa_instance *inst, wa_thread *th, wa_error *err)
 wa_status wa_instance_create(const wa_module *m, const wa_extern *imports, uint32_t import_count,
                              wa_thread *th, wa_instance **out, wa_error *err)
 {
+    return wa_instance_create_cached(m, imports, import_count, th, NULL, out, err);
+}
+
+wa_status wa_instance_create_cached(const wa_module *m, const wa_extern *imports,
+                                    uint32_t import_count, wa_thread *th, wa_memcache *cache,
+                                    wa_instance **out, wa_error *err)
+{
     if (!m || !out || import_count != m->import_count || (import_count && !imports))
         return wa_error_set(err, WA_ERR_ARG,
                             "invalid argument: wa_instance_create needs %u imports, got %u",
@@ -449,7 +456,8 @@ wa_status wa_instance_create(const wa_module *m, const wa_extern *imports, uint3
 
     for (uint32_t i = m->import_memory_count; i < m->memory_count; i++) {
         wa_memory *mem = &inst->own_memory[i - m->import_memory_count];
-        st = wa__memory_init(mem, &m->cfg, m->memories[i].limits, err);
+        st =
+            wa__memory_init_cached(mem, &m->cfg, m->memories[i].limits, i == 0 ? cache : NULL, err);
         if (st != WA_OK) goto fail;
         inst->memories[i] = mem;
     }
@@ -491,12 +499,17 @@ fail:
 
 void wa_instance_destroy(wa_instance *inst)
 {
+    wa_instance_destroy_cached(inst, NULL);
+}
+
+void wa_instance_destroy_cached(wa_instance *inst, wa_memcache *cache)
+{
     if (!inst) return;
     const wa_module *m = inst->m;
     for (uint32_t i = 0; i < m->table_count - m->import_table_count; i++)
         wa__table_free(&inst->own_tables[i]);
     for (uint32_t i = 0; i < m->memory_count - m->import_memory_count; i++)
-        wa__memory_free(&inst->own_memory[i]);
+        wa__memory_free_cached(&inst->own_memory[i], i == 0 ? cache : NULL);
     layout l;
     compute_layout(m, &l);
     wa__free(&m->cfg, inst, l.total);

@@ -271,6 +271,13 @@ static inline uint64_t sat_f64_u64(double x)
     return (uint64_t)x;
 }
 
+/* 32-bit values live zero-extended in slots (i64.extend_i32_u relies on it): values from
+   outside (arguments of wa_call, host results) are narrowed on the way in. */
+static inline uint64_t narrow(uint8_t type, uint64_t v)
+{
+    return type == WA_I32 || type == WA_F32 ? (uint32_t)v : v;
+}
+
 /* Evaluates table.init's items; bounds were checked by the caller. */
 static void table_init_items(wa_instance *inst, wa_table *t, const wa_elem_decl *seg,
                              uint32_t d, uint32_t s, uint32_t n)
@@ -1437,7 +1444,7 @@ call_obj:
             goto trap;
         }
         for (uint32_t i = 0; i < ft->result_count; i++)
-            nfp[i] = res[i];
+            nfp[i] = narrow(ft->results[i], res[i]);
         RELOAD_MEM();
         ip = ret_ip;
         DISPATCH();
@@ -1561,7 +1568,7 @@ wa_status wa_call(wa_thread *th, wa_func *f, const wa_value *args, uint32_t narg
             }
         } else {
             for (uint32_t i = 0; i < nargs; i++)
-                base[i] = args[i];
+                base[i] = narrow(ft->params[i], args[i]);
             st = run(th, f, base, err, NULL);
             th->sp = base;
             th->fsp = fbase;

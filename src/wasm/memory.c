@@ -2,12 +2,14 @@
  * memory.c: linear memory. One anonymous mapping reserved up front for the effective
  * maximum (declared maximum, capped by the configuration), so growing is a size update
  * and the data never moves; pages are zeroed lazily by the OS. When the reservation
- * cannot be had, the mapping covers the current size and grows with mremap.
+ * cannot be had, the mapping covers the current size and grows with mremap. A memory
+ * cache hands the mapping of a destroyed instance to the next one, cleared.
  */
 #define _GNU_SOURCE /* mremap */
 #include "wasm_int.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
 
@@ -23,7 +25,24 @@ static uint8_t *map_bytes(size_t len)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* One spare mapping, all zero in [0, reserved) while held. */
+struct wa_memcache {
+    uint8_t *data; /* NULL: empty */
+    size_t reserved;
+    size_t keep;
+    uint32_t puts; /* every RELEASE_EVERY-th put releases all pages (see scrub) */
+    wa_config cfg;
+};
+
+enum { RELEASE_EVERY = 64 };
+
 wa_status wa__memory_init(wa_memory *mem, const wa_config *cfg, wa_limits lim, wa_error *err)
+{
+    return wa__memory_init_cached(mem, cfg, lim, NULL, err);
+}
+
+wa_status wa__memory_init_cached(wa_memory *mem, const wa_config *cfg, wa_limits lim,
+                                 wa_memcache *cache, wa_error *err)
 {
     memset(mem, 0, sizeof *mem);
     mem->cfg = cfg;
@@ -45,6 +64,14 @@ wa_status wa__memory_init(wa_memory *mem, const wa_config *cfg, wa_limits lim, w
     uint64_t want = max * WA_PAGE_SIZE;
     if (want < WA_PAGE_SIZE) want = WA_PAGE_SIZE;
     if (want > SIZE_MAX / 2) want = mem->size > WA_PAGE_SIZE ? mem->size : WA_PAGE_SIZE;
+    if (cache && cache->data && cache->reserved >= want) {
+        mem->data = cache->data;
+        mem->reserved = cache->reserved;
+        cache->data = NULL;
+        cache->reserved = 0;
+        mem->reused = true;
+        return WA_OK;
+    }
     mem->data = map_bytes((size_t)want);
     if (!mem->data && want > mem->size) {
         want = mem->size > WA_PAGE_SIZE ? mem->size : WA_PAGE_SIZE;
@@ -67,6 +94,85 @@ void wa__memory_free(wa_memory *mem)
 }
 
 /*
+ * Clears [0, size) of a mapping for reuse: pages below keep that are resident (mincore)
+ * are zeroed in place, which is cheaper than faulting them in again; every other page
+ * is released (MADV_DONTNEED: the next touch maps a zero page; a page swapped out is
+ * not resident, so it is released too). A page stays resident once touched, so the
+ * caller passes keep 0 now and then to shed pages later instances no longer use.
+ * Returns false when the mapping cannot be cleared and must be unmapped.
+ */
+static bool scrub(uint8_t *data, uint64_t size, size_t keep)
+{
+#ifdef __linux__
+    long pg_l = sysconf(_SC_PAGESIZE);
+    size_t pg = pg_l > 0 ? (size_t)pg_l : 4096;
+    uint64_t lim = size < keep ? size : keep;
+    lim -= lim % pg;
+    if (size > lim && madvise(data + lim, (size_t)(size - lim), MADV_DONTNEED) != 0) return false;
+    unsigned char vec[2048]; /* one mincore call covers 8 MiB of 4 KiB pages */
+    uint64_t run = 0;        /* start of the current run of pages alike */
+    int kind = -1;           /* 1 resident, 0 not */
+    for (uint64_t off = 0; off < lim;) {
+        size_t n = (size_t)((lim - off) / pg);
+        if (n > sizeof vec) n = sizeof vec;
+        if (mincore(data + off, n * pg, vec) != 0) memset(vec, 0, n);
+        for (size_t i = 0; i < n; i++, off += pg) {
+            int k = vec[i] & 1;
+            if (k == kind) continue;
+            if (kind == 1) memset(data + run, 0, (size_t)(off - run));
+            if (kind == 0 && madvise(data + run, (size_t)(off - run), MADV_DONTNEED) != 0)
+                return false;
+            run = off;
+            kind = k;
+        }
+    }
+    if (kind == 1) memset(data + run, 0, (size_t)(lim - run));
+    if (kind == 0 && madvise(data + run, (size_t)(lim - run), MADV_DONTNEED) != 0) return false;
+    return true;
+#else
+    (void)data;
+    (void)size;
+    (void)keep;
+    return false;
+#endif
+}
+
+wa_memcache *wa_memcache_create(const wa_config *cfg, size_t keep_bytes)
+{
+    wa_config c = cfg ? *cfg : wa_config_default();
+    wa_memcache *mc = wa__alloc(&c, sizeof *mc);
+    if (!mc) return NULL;
+    mc->cfg = c;
+    mc->keep = keep_bytes;
+    return mc;
+}
+
+void wa_memcache_destroy(wa_memcache *mc)
+{
+    if (!mc) return;
+    wa_config c = mc->cfg;
+    if (mc->data) munmap(mc->data, mc->reserved);
+    wa__free(&c, mc, sizeof *mc);
+}
+
+void wa__memory_free_cached(wa_memory *mem, wa_memcache *cache)
+{
+    if (!cache || cache->data || !mem->data) {
+        wa__memory_free(mem);
+        return;
+    }
+    size_t keep = ++cache->puts % RELEASE_EVERY == 0 ? 0 : cache->keep;
+    if (scrub(mem->data, mem->size, keep)) {
+        cache->data = mem->data;
+        cache->reserved = mem->reserved;
+        mem->data = NULL;
+        mem->reserved = 0;
+        return;
+    }
+    wa__memory_free(mem);
+}
+
+/*
  * Populates the pages of [off, off + len) before a large copy into them: one call
  * instead of a page fault per 4 KiB page (Linux 5.14+; elsewhere the faults happen as
  * usual). The range must be within the memory's size.
@@ -75,7 +181,7 @@ void wa__memory_prefault(wa_memory *mem, uint64_t off, uint64_t len)
 {
 #ifdef __linux__
     const uint64_t page = 4096;
-    if (len < 2 * page) return;
+    if (len < 2 * page || mem->reused) return;
     uint64_t lo = off & ~(page - 1);
     uint64_t hi = (off + len + page - 1) & ~(page - 1);
     madvise(mem->data + lo, (size_t)(hi - lo), 23 /* MADV_POPULATE_WRITE */);

@@ -132,14 +132,10 @@ void wa_module_info_get(const wa_module *m, wa_module_info *out)
     out->data_count = m->data_count;
     out->custom_count = m->custom_count;
     out->code_bytes = m->code_bytes;
-    if (m->compiled) {
-        const wa_compiled *c = m->compiled;
-        out->compiled_bytes = c->code_units * sizeof(uint32_t);
-    } else {
-        uint32_t defined = m->func_count - m->import_func_count;
-        for (uint32_t i = 0; i < defined; i++)
-            out->compiled_bytes += m->funcs[i].code_len;
-    }
+    /* the code itself (the arena holding it may be larger) */
+    uint32_t defined = m->func_count - m->import_func_count;
+    for (uint32_t i = 0; i < defined; i++)
+        out->compiled_bytes += m->funcs[i].code_len;
 }
 
 bool wa_module_custom(const wa_module *m, uint32_t i, const char **name, uint32_t *name_len,

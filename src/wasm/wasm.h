@@ -282,6 +282,25 @@ wa_status wa_instance_create(const wa_module *m, const wa_extern *imports, uint3
                              wa_thread *th, wa_instance **out, wa_error *err);
 void wa_instance_destroy(wa_instance *inst);
 
+/*
+ * Memory reuse for a fresh instance per call. A memory cache holds at most one spare
+ * linear-memory mapping: wa_instance_destroy_cached clears the defined memory 0 of an
+ * instance and keeps its mapping (resident pages up to keep_bytes are zeroed in place,
+ * the others are released to the OS), and wa_instance_create_cached maps that memory
+ * from it, so the next instance skips mmap/munmap and the page faults of the pages
+ * the last one touched, and still starts from all-zero memory. A cache is not
+ * thread-safe: use one per thread of control. cache may be NULL in both calls.
+ * wa_memcache_create returns owned (free with wa_memcache_destroy), NULL on allocation
+ * failure.
+ */
+typedef struct wa_memcache wa_memcache;
+wa_memcache *wa_memcache_create(const wa_config *cfg, size_t keep_bytes);
+void wa_memcache_destroy(wa_memcache *cache);
+wa_status wa_instance_create_cached(const wa_module *m, const wa_extern *imports,
+                                    uint32_t import_count, wa_thread *th, wa_memcache *cache,
+                                    wa_instance **out, wa_error *err);
+void wa_instance_destroy_cached(wa_instance *inst, wa_memcache *cache);
+
 /* Looks up an export by name (length-counted). WA_ERR_NOT_FOUND if absent. */
 wa_status wa_instance_export(wa_instance *inst, const char *name, size_t name_len,
                              wa_extern *out);

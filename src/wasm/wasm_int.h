@@ -435,6 +435,7 @@ struct wa_memory {
     uint32_t decl_max;
     size_t reserved;    /* bytes mapped */
     const wa_config *cfg;
+    bool reused;        /* mapping from a memory cache: its pages are likely resident */
 };
 
 struct wa_table {
@@ -489,6 +490,10 @@ struct wa_instance {
 /* memory.c */
 wa_status wa__memory_init(wa_memory *mem, const wa_config *cfg, wa_limits lim, wa_error *err);
 void wa__memory_free(wa_memory *mem);
+/* The same, taking the mapping from cache (may be NULL) / giving it back cleared. */
+wa_status wa__memory_init_cached(wa_memory *mem, const wa_config *cfg, wa_limits lim,
+                                 wa_memcache *cache, wa_error *err);
+void wa__memory_free_cached(wa_memory *mem, wa_memcache *cache);
 /* Populates the pages under [off, off + len) (within size) ahead of a large write. */
 void wa__memory_prefault(wa_memory *mem, uint64_t off, uint64_t len);
 /* table objects */

@@ -2,11 +2,12 @@
  * test_runtime.c: unit tests of the Calimero layer: default limits, method-name
  * validation, the error JSON/Display table (runtime-model.md §11.6), registers and their
  * limits, guest-memory bounds (host-abi.md §0.4), the in-memory store and the stage, the
- * run flow on small WAT modules (wat/, runtime-model.md §12 items 1-16), and Ed25519
- * verification.
+ * run flow on small WAT modules (wat/, runtime-model.md §12 items 1-16), the reuse of run
+ * resources (fresh state, concurrent runs), and Ed25519 verification.
  */
 #include "logic.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1320,6 +1321,87 @@ static void failed_call_leaves_the_store_untouched(void **state)
     runner_close(&r);
 }
 
+static void expect_ok(runner *r, const char *method)
+{
+    cr_outcome *o = run_on(r, NULL, method);
+    if (cr_outcome_error(o) != CR_CALL_OK) fail_msg("%s: %s", method, cr_outcome_error_display(o));
+    cr_outcome_destroy(o);
+}
+
+/* Runs reuse the thread, host functions and memory mapping of earlier runs: each must
+   still see the module's initial state, past the periodic release of resident pages and
+   after another module used the mapping. */
+static void runs_start_fresh_when_resources_are_reused(void **state)
+{
+    (void)state;
+    runner r;
+    SKIP_WITHOUT(&r, "fresh", NULL);
+    for (int i = 0; i < 150; i++)
+        expect_ok(&r, i % 3 == 2 ? "check" : "dirty");
+    uint8_t *bytes;
+    size_t len;
+    assert_true(read_module("basic", &bytes, &len));
+    cr_module *other;
+    assert_int_equal(cr_module_compile(r.eng, bytes, len, &other, NULL), CR_OK);
+    free(bytes);
+    for (int i = 0; i < 10; i++) {
+        cr_module *fresh = r.m;
+        r.m = other;
+        expect_ok(&r, "log_and_return");
+        r.m = fresh;
+        expect_ok(&r, "check");
+        expect_ok(&r, "dirty");
+    }
+    cr_module_destroy(other);
+    runner_close(&r);
+}
+
+typedef struct worker {
+    runner *r;
+    int failures;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    cr_storage *s;
+    if (cr_memory_storage_create(w->r->eng, &s, NULL) != CR_OK) {
+        w->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < 200; i++) {
+        cr_run_params p = cr_run_params_default();
+        p.method = i % 2 ? "check" : "dirty";
+        p.storage = s;
+        cr_outcome *o = NULL;
+        if (cr_run(w->r->m, &p, &o, NULL) != CR_OK || cr_outcome_error(o) != CR_CALL_OK)
+            w->failures++;
+        cr_outcome_destroy(o);
+    }
+    cr_storage_destroy(s);
+    return NULL;
+}
+
+/* The engine's pool of run resources is shared by concurrent runs. */
+static void runs_share_an_engine_across_threads(void **state)
+{
+    (void)state;
+    runner r;
+    SKIP_WITHOUT(&r, "fresh", NULL);
+    enum { N = 6 }; /* more than the pool holds */
+    pthread_t t[N];
+    worker w[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = (worker){&r, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].failures, 0);
+    }
+    runner_close(&r);
+}
+
 static void outcome_json_has_the_scenario_fields(void **state)
 {
     (void)state;
@@ -1546,6 +1628,8 @@ int main(void)
         cmocka_unit_test(run_reports_link_errors_before_running),
         cmocka_unit_test(run_calls_the_merge_hook_and_ignores_its_failure),
         cmocka_unit_test(failed_call_leaves_the_store_untouched),
+        cmocka_unit_test(runs_start_fresh_when_resources_are_reused),
+        cmocka_unit_test(runs_share_an_engine_across_threads),
         cmocka_unit_test(outcome_json_has_the_scenario_fields),
         cmocka_unit_test(compile_checks_the_module_size),
         cmocka_unit_test(run_survives_every_allocation_failure),

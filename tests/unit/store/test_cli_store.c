@@ -322,6 +322,44 @@ static void run_default_store_is_per_context_under_xdg(void **state)
     assert_int_equal(stat(path, &sb), 0);
 }
 
+/* ---- tracing ------------------------------------------------------------------------- */
+
+static void run_calimero_log_traces_on_stderr_only_when_asked(void **state)
+{
+    cli_fixture *f = *state;
+    cli_result *r = cli(f->dir, "run", CR_KV_STORE, "init", "--store", f->store, NULL);
+    assert_int_equal(r->rc, 0);
+    assert_string_equal(r->err, ""); /* off by default */
+    free(r);
+    setenv("CALIMERO_LOG", "runtime=debug,host=trace,guest=info", 1);
+    r = cli(f->dir, "run", CR_KV_STORE, "set", "--store", f->store, "--input",
+            "{\"key\":\"k\",\"value\":\"v\"}", NULL);
+    assert_int_equal(r->rc, 0);
+    assert_contains(r->err, "DEBUG runtime: run set");
+    assert_contains(r->err, "TRACE host: storage_write(");
+    assert_contains(r->err, ") -> ");
+    assert_contains(r->err, " INFO guest: Setting key: \"k\" to value: \"v\"");
+    assert_contains(r->err, " INFO runtime: committed");
+    free(r);
+    /* host=debug shows failing host calls only; a panic is one */
+    setenv("CALIMERO_LOG", "host=debug", 1);
+    r = cli(f->dir, "run", CR_KV_STORE, "get_unchecked", "--store", f->store, "--input",
+            "{\"key\":\"absent\"}", NULL);
+    assert_int_equal(r->rc, 1);
+    assert_contains(r->err, "DEBUG host: panic_utf8(");
+    assert_contains(r->err, "failed: guest panicked: key not found");
+    assert_null(strstr(r->err, "storage_read"));
+    assert_null(strstr(r->err, "runtime:"));
+    free(r);
+    setenv("CALIMERO_LOG", "host=loud", 1);
+    r = cli(f->dir, "run", CR_KV_STORE, "len", "--store", f->store, NULL);
+    unsetenv("CALIMERO_LOG");
+    assert_int_equal(r->rc, 0);
+    assert_contains(r->err, "warning: CALIMERO_LOG: unknown level 'loud'");
+    assert_null(strstr(r->err, "TRACE"));
+    free(r);
+}
+
 /* ---- module cache and images --------------------------------------------------------- */
 
 /* The cache entry's path; false when the cache directory holds no .crm. */
@@ -393,14 +431,13 @@ static void compile_writes_image_that_run_accepts(void **state)
     bool no_images = r->rc == 1 && strstr(r->err, "cannot make an image");
     int rc = r->rc;
     free(r);
-    if (no_images)
-        skip(); /* this build makes no module images */
+    if (no_images) skip(); /* this build makes no module images */
     assert_int_equal(rc, 0);
     r = cli(f->dir, "run", img, "init", "--store", f->store, "--no-cache", NULL);
     assert_int_equal(r->rc, 0);
     free(r);
-    /* an image made with other limits is refused */
-    r = cli(f->dir, "run", img, "init", "--store", f->store, "--limit", "max_logs=7", NULL);
+    /* an image made with other compile-time limits is refused */
+    r = cli(f->dir, "run", img, "init", "--store", f->store, "--limit", "max_memory_pages=7", NULL);
     assert_int_equal(r->rc, 1);
     assert_contains(r->err, "image");
     free(r);
@@ -483,6 +520,8 @@ int run_cli_store_tests(void)
         cmocka_unit_test_setup_teardown(run_usage_errors_exit_2, setup, teardown),
         cmocka_unit_test_setup_teardown(run_private_store_in_own_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(run_default_store_is_per_context_under_xdg, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(run_calimero_log_traces_on_stderr_only_when_asked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(run_module_cache_rejects_damaged_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(compile_writes_image_that_run_accepts, setup, teardown),

@@ -18,7 +18,8 @@
     X(memory)               \
     X(instance)             \
     X(compile)              \
-    X(interp)
+    X(interp)               \
+    X(image)
 
 #define TEST_WASM_DECLARE(group) int run_##group##_tests(void);
 TEST_WASM_GROUPS(TEST_WASM_DECLARE)

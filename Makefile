@@ -3,7 +3,7 @@
 #   make test   installs what is missing, builds, runs every test
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-asan demo bench fuzz format clean
+.PHONY: all deps build test test-asan test-switch demo bench fuzz format clean
 
 all: build
 
@@ -21,6 +21,12 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+# The interpreter's switch dispatch (debug preset) against the spec suite and unit tests.
+test-switch: deps
+	@cmake --preset debug >/dev/null
+	@cmake --build build-debug -j $(JOBS)
+	@ctest --test-dir build-debug --output-on-failure -j $(JOBS) -R 'spec_|test_wasm|test_cli'
 
 demo: build
 	@./build/examples/demo

@@ -1,10 +1,13 @@
 /*
  * compile.c: validates each function body and translates it into internal code in one
  * pass (spec, appendix "validation algorithm", extended with code generation). Operand
- * stack positions map to frame slots (slot = locals + height); local.get and constants
- * stay virtual until something needs them in a slot; compares fuse into branches; the
- * last instruction's destination is retargeted by local.set/tee. Runs iteratively:
- * deeply nested blocks never recurse on the C stack.
+ * stack positions map to frame slots (slot = locals + pool + height); local.get,
+ * constants and "x + k" stay virtual until something needs them in a slot (loads and
+ * stores fold "x + k" into their address); compares fuse into branches; a load used by
+ * the next add/sub/mul fuses into it; local.set/tee retarget the instruction that made
+ * the value; constants read in loops come from a pool filled once per call. Metered code
+ * carries fuel on its branches (see "metering"). Runs iteratively: deeply nested blocks
+ * never recurse on the C stack.
  */
 #include "wasm_int.h"
 
@@ -15,19 +18,19 @@ enum { V_SLOT, V_LOCAL, V_CONST, V_ADDIMM };
 enum { K_FUNC, K_BLOCK, K_LOOP, K_IF, K_ELSE };
 enum { BT_EMPTY, BT_VAL, BT_TYPE };
 
-#define T_UNKNOWN 0 /* the polymorphic stack's bottom type */
-#define NONE      UINT32_MAX
-#define POOL_MARK 0x80000000u /* slot field naming constant pool entry (low bits) */
-#define POOL_MAX  64
+#define T_UNKNOWN  0 /* the polymorphic stack's bottom type */
+#define NONE       UINT32_MAX
+#define POOL_MARK  0x80000000u /* slot field naming constant pool entry (low bits) */
+#define POOL_MAX   64
 #define MAX_HEIGHT (1u << 28) /* operand stack entries: keeps slot numbers below POOL_MARK */
 
 /* An operand stack entry: its type and where its value is right now. */
 typedef struct vent {
     uint8_t type;
-    uint8_t kind;   /* V_SLOT: in slot (locals + height); V_LOCAL: still in local `local`;
-                       V_CONST: the constant `bits`, not stored anywhere yet;
-                       V_ADDIMM: i32 slot `local` (a local, or the entry's own slot) plus
-                       the constant `bits`, not computed yet (loads and stores fold it) */
+    uint8_t kind; /* V_SLOT: in slot (locals + height); V_LOCAL: still in local `local`;
+                     V_CONST: the constant `bits`, not stored anywhere yet;
+                     V_ADDIMM: i32 slot `local` (a local, or the entry's own slot) plus
+                     the constant `bits`, not computed yet (loads and stores fold it) */
     uint32_t local;
     uint64_t bits;
 } vent;
@@ -107,6 +110,8 @@ typedef struct cc {
     /* peepholes: the last instruction with a plain destination, the last compare */
     uint32_t last_end, last_dst;
     uint32_t cmp_end, cmp_start, cmp_op, cmp_a, cmp_b, cmp_dst;
+    /* the last load: an arithmetic operator that consumes it next may absorb it */
+    uint32_t ld_end, ld_start, ld_op, ld_addr, ld_k, ld_off, ld_dst, ld_wasm;
 
     /* metering: operators of the open segment so far and where control enters it */
     bool metering;
@@ -141,10 +146,9 @@ static bool fail(cc *c, wa_status st, const char *fmt, ...)
     return false;
 }
 
-#define TRY(x)                                                                             \
-    do {                                                                                   \
-        if (!(x))                                                                          \
-            return false;                                                                  \
+#define TRY(x)                  \
+    do {                        \
+        if (!(x)) return false; \
     } while (0)
 
 static bool nomem(cc *c)
@@ -160,16 +164,14 @@ static bool mismatch(cc *c)
 /* Grows *p (elements of size elem, capacity *cap) to hold need elements. */
 static bool reserve(cc *c, void **p, uint32_t *cap, size_t elem, uint64_t need)
 {
-    if (need <= *cap)
-        return true;
+    if (need <= *cap) return true;
     if (need > UINT32_MAX / 2)
         return fail(c, WA_ERR_LIMIT, "implementation limit: function too large");
     uint64_t ncap = *cap ? *cap : 16;
     while (ncap < need)
         ncap *= 2;
     void *np = wa__realloc(c->cfg, *p, (size_t)*cap * elem, (size_t)ncap * elem);
-    if (!np)
-        return nomem(c);
+    if (!np) return nomem(c);
     *p = np;
     *cap = (uint32_t)ncap;
     return true;
@@ -184,16 +186,14 @@ static bool rd_fail(cc *c)
 
 static bool rd_u8(cc *c, uint8_t *v)
 {
-    if (wa__read_u8(&c->r, v))
-        return true;
+    if (wa__read_u8(&c->r, v)) return true;
     *v = 0;
     return rd_fail(c);
 }
 
 static bool rd_u32(cc *c, uint32_t *v)
 {
-    if (wa__read_u32(&c->r, v))
-        return true;
+    if (wa__read_u32(&c->r, v)) return true;
     *v = 0;
     return rd_fail(c);
 }
@@ -202,8 +202,7 @@ static bool rd_zero(cc *c)
 {
     uint8_t b;
     TRY(rd_u8(c, &b));
-    if (b != 0)
-        return fail(c, WA_ERR_MALFORMED, "zero byte expected");
+    if (b != 0) return fail(c, WA_ERR_MALFORMED, "zero byte expected");
     return true;
 }
 
@@ -221,10 +220,8 @@ static bool is_ref(uint8_t t)
 static bool rd_valtype(cc *c, uint8_t *t)
 {
     TRY(rd_u8(c, t));
-    if (*t == WA_V128)
-        return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
-    if (!is_valtype(*t))
-        return fail(c, WA_ERR_MALFORMED, "malformed value type");
+    if (*t == WA_V128) return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
+    if (!is_valtype(*t)) return fail(c, WA_ERR_MALFORMED, "malformed value type");
     return true;
 }
 
@@ -258,14 +255,33 @@ static bool may_trap(uint32_t op)
     if (op >= WA_OP_br && op <= WA_OP_br_table_m) /* fuel, interrupts */
         return true;
     switch (op) {
-    case WA_OP_i32_div_s: case WA_OP_i32_div_u: case WA_OP_i32_rem_s: case WA_OP_i32_rem_u:
-    case WA_OP_i64_div_s: case WA_OP_i64_div_u: case WA_OP_i64_rem_s: case WA_OP_i64_rem_u:
-    case WA_OP_i32_trunc_f32_s: case WA_OP_i32_trunc_f32_u: case WA_OP_i32_trunc_f64_s:
-    case WA_OP_i32_trunc_f64_u: case WA_OP_i64_trunc_f32_s: case WA_OP_i64_trunc_f32_u:
-    case WA_OP_i64_trunc_f64_s: case WA_OP_i64_trunc_f64_u:
-    case WA_OP_unreachable: case WA_OP_call: case WA_OP_call_import: case WA_OP_call_indirect:
-    case WA_OP_memory_fill: case WA_OP_memory_copy: case WA_OP_memory_init:
-    case WA_OP_table_get: case WA_OP_table_set: case WA_OP_table_fill: case WA_OP_table_copy:
+    case WA_OP_i32_div_s:
+    case WA_OP_i32_div_u:
+    case WA_OP_i32_rem_s:
+    case WA_OP_i32_rem_u:
+    case WA_OP_i64_div_s:
+    case WA_OP_i64_div_u:
+    case WA_OP_i64_rem_s:
+    case WA_OP_i64_rem_u:
+    case WA_OP_i32_trunc_f32_s:
+    case WA_OP_i32_trunc_f32_u:
+    case WA_OP_i32_trunc_f64_s:
+    case WA_OP_i32_trunc_f64_u:
+    case WA_OP_i64_trunc_f32_s:
+    case WA_OP_i64_trunc_f32_u:
+    case WA_OP_i64_trunc_f64_s:
+    case WA_OP_i64_trunc_f64_u:
+    case WA_OP_unreachable:
+    case WA_OP_call:
+    case WA_OP_call_import:
+    case WA_OP_call_indirect:
+    case WA_OP_memory_fill:
+    case WA_OP_memory_copy:
+    case WA_OP_memory_init:
+    case WA_OP_table_get:
+    case WA_OP_table_set:
+    case WA_OP_table_fill:
+    case WA_OP_table_copy:
     case WA_OP_table_init:
         return true;
     default:
@@ -306,6 +322,18 @@ static void barrier(cc *c)
     c->last_end = NONE;
     c->cmp_end = NONE;
     c->last_mov = NONE;
+    c->ld_end = NONE;
+}
+
+/* Removes the code from pos on (an instruction being fused into the next). */
+static void truncate_code(cc *c, uint32_t pos)
+{
+    c->code_len = pos;
+    while (c->fix_len && c->fix[c->fix_len - 1] >= pos)
+        c->fix_len--;
+    while (c->pcmap_len && c->pcmap[c->pcmap_len - 2] >= pos)
+        c->pcmap_len -= 2;
+    barrier(c);
 }
 
 /* Records that the instruction just emitted writes its result to the field at pos. */
@@ -329,8 +357,7 @@ static bool emit_const(cc *c, uint32_t dst, uint64_t bits)
 
 static bool emit_mov(cc *c, uint32_t dst, uint32_t src)
 {
-    if (dst == src)
-        return true;
+    if (dst == src) return true;
     if (c->last_mov != NONE && c->last_mov + WA_LAYOUT_D_A == c->code_len) {
         /* right after another mov: make the pair one mov2 */
         c->code[c->last_mov] = (uint32_t)c->words[WA_OP_mov2];
@@ -373,13 +400,11 @@ static void resolve_fuel(cc *c, uint32_t chain, uint32_t n)
    loop label `loop`'s chain). */
 static bool seg_enter(cc *c, uint32_t chain, uint32_t loop)
 {
-    if (!c->metering)
-        return true;
+    if (!c->metering) return true;
     TRY(reserve(c, (void **)&c->seg_pts, &c->seg_cap, sizeof *c->seg_pts,
                 (uint64_t)c->seg_len + 1));
     seg_pt p = {chain, loop, c->fuel_count};
-    if (loop != NONE)
-        c->cs[loop].seg_pt = c->seg_len;
+    if (loop != NONE) c->cs[loop].seg_pt = c->seg_len;
     c->seg_pts[c->seg_len++] = p;
     return true;
 }
@@ -388,8 +413,7 @@ static bool seg_enter(cc *c, uint32_t chain, uint32_t loop)
    knows its cost. */
 static void seg_close(cc *c)
 {
-    if (!c->metering)
-        return;
+    if (!c->metering) return;
     for (uint32_t i = 0; i < c->seg_len; i++) {
         seg_pt *p = &c->seg_pts[i];
         uint32_t cost = c->fuel_count - p->mark;
@@ -403,8 +427,7 @@ static void seg_close(cc *c)
             resolve_fuel(c, p->chain, cost);
         }
     }
-    if (c->entry_open)
-        c->entry_fuel = c->fuel_count;
+    if (c->entry_open) c->entry_fuel = c->fuel_count;
     c->entry_open = false;
     c->seg_len = 0;
     c->fuel_count = 0;
@@ -433,8 +456,7 @@ static void set_live(cc *c)
 /* The local an entry still reads, or NONE. */
 static uint32_t reads_local(const cc *c, const vent *e)
 {
-    if (e->kind == V_LOCAL || (e->kind == V_ADDIMM && e->local < c->nlocals))
-        return e->local;
+    if (e->kind == V_LOCAL || (e->kind == V_ADDIMM && e->local < c->nlocals)) return e->local;
     return NONE;
 }
 
@@ -446,13 +468,10 @@ static bool push_ent(cc *c, vent e)
     if (c->vs_len >= MAX_HEIGHT)
         return fail(c, WA_ERR_LIMIT, "implementation limit: operand stack too deep");
     uint32_t l = reads_local(c, &e);
-    if (l != NONE)
-        c->lrefs[l]++;
-    if (e.kind != V_SLOT && c->vs_len < c->pend_lo)
-        c->pend_lo = c->vs_len;
+    if (l != NONE) c->lrefs[l]++;
+    if (e.kind != V_SLOT && c->vs_len < c->pend_lo) c->pend_lo = c->vs_len;
     c->vs[c->vs_len++] = e;
-    if (c->vs_len > c->max_height)
-        c->max_height = c->vs_len;
+    if (c->vs_len > c->max_height) c->max_height = c->vs_len;
     return true;
 }
 
@@ -474,11 +493,9 @@ static void drop_to(cc *c, uint32_t h)
     while (c->vs_len > h) {
         vent *e = &c->vs[--c->vs_len];
         uint32_t l = reads_local(c, e);
-        if (l != NONE)
-            c->lrefs[l]--;
+        if (l != NONE) c->lrefs[l]--;
     }
-    if (c->pend_lo > c->vs_len)
-        c->pend_lo = c->vs_len;
+    if (c->pend_lo > c->vs_len) c->pend_lo = c->vs_len;
 }
 
 /* spec: pop_val / pop_val(expect). expect T_UNKNOWN accepts anything. */
@@ -486,8 +503,7 @@ static bool pop(cc *c, uint8_t expect, vent *out)
 {
     const ctl *f = top_ctl(c);
     if (c->vs_len == f->height) {
-        if (!f->unreachable)
-            return mismatch(c);
+        if (!f->unreachable) return mismatch(c);
         out->type = T_UNKNOWN;
         out->kind = V_SLOT;
         out->local = 0;
@@ -496,12 +512,9 @@ static bool pop(cc *c, uint8_t expect, vent *out)
     }
     vent e = c->vs[--c->vs_len];
     uint32_t l = reads_local(c, &e);
-    if (l != NONE)
-        c->lrefs[l]--;
-    if (c->pend_lo > c->vs_len)
-        c->pend_lo = c->vs_len;
-    if (expect != T_UNKNOWN && e.type != T_UNKNOWN && e.type != expect)
-        return mismatch(c);
+    if (l != NONE) c->lrefs[l]--;
+    if (c->pend_lo > c->vs_len) c->pend_lo = c->vs_len;
+    if (expect != T_UNKNOWN && e.type != T_UNKNOWN && e.type != expect) return mismatch(c);
     *out = e;
     return true;
 }
@@ -530,13 +543,10 @@ static bool emit_value(cc *c, const vent *e, uint32_t h, uint32_t dst)
 static bool materialise(cc *c, uint32_t i)
 {
     vent *e = &c->vs[i];
-    if (e->kind == V_SLOT)
-        return true;
-    if (c->live)
-        TRY(emit_value(c, e, i, slot_at(c, i)));
+    if (e->kind == V_SLOT) return true;
+    if (c->live) TRY(emit_value(c, e, i, slot_at(c, i)));
     uint32_t l = reads_local(c, e);
-    if (l != NONE)
-        c->lrefs[l]--;
+    if (l != NONE) c->lrefs[l]--;
     e->kind = V_SLOT;
     return true;
 }
@@ -553,9 +563,10 @@ static bool flush(cc *c)
 /* Materialises the entries that still read local x (before x is written). */
 static bool flush_local(cc *c, uint32_t x)
 {
-    for (uint32_t i = c->pend_lo; i < c->vs_len && c->lrefs[x] > 0; i++)
-        if (reads_local(c, &c->vs[i]) == x)
-            TRY(materialise(c, i));
+    /* from the top down: stops at the deepest reference, so the work stays linear in
+       the number of entries pushed (scanning up from pend_lo could be quadratic) */
+    for (uint32_t i = c->vs_len; i-- > c->pend_lo && c->lrefs[x] > 0;)
+        if (reads_local(c, &c->vs[i]) == x) TRY(materialise(c, i));
     return true;
 }
 
@@ -572,13 +583,12 @@ static bool operand(cc *c, const vent *e, uint32_t h, uint32_t *slot)
             while (k < c->pool_len && c->pool[k] != e->bits)
                 k++;
             if (k < POOL_MAX) {
-                if (k == c->pool_len)
-                    c->pool[c->pool_len++] = e->bits;
+                if (k == c->pool_len) c->pool[c->pool_len++] = e->bits;
                 *slot = POOL_MARK | k;
                 return true;
             }
         }
-        /* fall through */
+        __attribute__((fallthrough));
     case V_ADDIMM:
         *slot = slot_at(c, h);
         return !c->live || emit_value(c, e, h, *slot);
@@ -633,23 +643,20 @@ static bool check_top(cc *c, const uint8_t *types, uint32_t n, bool retype)
         for (uint32_t i = 0; i < n; i++) {
             vent *e = &c->vs[c->vs_len - n + i];
             if (e->type == T_UNKNOWN) {
-                if (retype)
-                    e->type = types[i];
+                if (retype) e->type = types[i];
             } else if (e->type != types[i]) {
                 return mismatch(c);
             }
         }
         return true;
     }
-    if (!f->unreachable)
-        return mismatch(c);
+    if (!f->unreachable) return mismatch(c);
     uint32_t have = c->vs_len - f->height;
     for (uint32_t i = 0; i < have; i++) {
         vent *e = &c->vs[c->vs_len - have + i];
         uint8_t t = types[n - have + i];
         if (e->type == T_UNKNOWN) {
-            if (retype)
-                e->type = t;
+            if (retype) e->type = t;
         } else if (e->type != t) {
             return mismatch(c);
         }
@@ -663,8 +670,7 @@ static bool check_top(cc *c, const uint8_t *types, uint32_t n, bool retype)
         c->vs[f->height + i] = e;
     }
     c->vs_len += missing;
-    if (c->vs_len > c->max_height)
-        c->max_height = c->vs_len;
+    if (c->vs_len > c->max_height) c->max_height = c->vs_len;
     return true;
 }
 
@@ -672,8 +678,7 @@ static bool check_top(cc *c, const uint8_t *types, uint32_t n, bool retype)
 static bool check_frame_end(cc *c, const uint8_t *types, uint32_t n)
 {
     TRY(check_top(c, types, n, true));
-    if (c->vs_len != top_ctl(c)->height + n)
-        return mismatch(c);
+    if (c->vs_len != top_ctl(c)->height + n) return mismatch(c);
     return true;
 }
 
@@ -689,10 +694,8 @@ static bool emit_target(cc *c, uint32_t li)
         f->patch = pos + 1;
         f->targeted = true;
     }
-    if (!c->metering)
-        return true;
-    if (f->kind == K_LOOP && f->loop_cost != NONE)
-        return emit(c, f->loop_cost);
+    if (!c->metering) return true;
+    if (f->kind == K_LOOP && f->loop_cost != NONE) return emit(c, f->loop_cost);
     pos = c->code_len;
     TRY(emit(c, f->fuel_chain));
     f->fuel_chain = pos + 1;
@@ -726,8 +729,7 @@ static bool emit_copies(cc *c, uint32_t n, uint32_t dst, bool commit)
         TRY(emit_value(c, e, first + i, t));
         if (commit && t == slot_at(c, first + i) && e->kind != V_SLOT) {
             uint32_t l = reads_local(c, e);
-            if (l != NONE)
-                c->lrefs[l]--;
+            if (l != NONE) c->lrefs[l]--;
             e->kind = V_SLOT;
         }
     }
@@ -738,8 +740,7 @@ static bool emit_copies(cc *c, uint32_t n, uint32_t dst, bool commit)
 static bool emit_return(cc *c, bool commit)
 {
     uint32_t n = c->ft->result_count;
-    if (n == 0)
-        return emit_op(c, WA_OP_ret0);
+    if (n == 0) return emit_op(c, WA_OP_ret0);
     if (n == 1) {
         vent *e = &c->vs[c->vs_len - 1];
         uint32_t src = slot_at(c, c->vs_len - 1);
@@ -757,8 +758,7 @@ static bool emit_return(cc *c, bool commit)
 /* Emits an unconditional transfer to label li carrying its values. */
 static bool emit_jump(cc *c, uint32_t li, bool commit)
 {
-    if (li == 0)
-        return emit_return(c, commit);
+    if (li == 0) return emit_return(c, commit);
     uint32_t n;
     label_types(c, &c->cs[li], &n);
     TRY(emit_copies(c, n, slot_at(c, c->cs[li].height), commit));
@@ -768,8 +768,7 @@ static bool emit_jump(cc *c, uint32_t li, bool commit)
 /* Whether a branch to li can be taken without moving values (they are in place). */
 static bool in_place(cc *c, uint32_t li)
 {
-    if (li == 0)
-        return false;
+    if (li == 0) return false;
     uint32_t n;
     label_types(c, &c->cs[li], &n);
     return c->vs_len - n == c->cs[li].height;
@@ -800,17 +799,13 @@ static bool pop_cond(cc *c, cond *k)
     TRY(pop(c, WA_I32, &e));
     k->op = 0;
     k->a = k->b = 0;
-    if (!c->live)
-        return true;
+    if (!c->live) return true;
     uint32_t h = c->vs_len;
     if (e.kind == V_SLOT && c->cmp_end == c->code_len && c->cmp_dst == slot_at(c, h)) {
         k->op = c->cmp_op;
         k->a = c->cmp_a;
         k->b = c->cmp_b;
-        c->code_len = c->cmp_start;
-        while (c->fix_len && c->fix[c->fix_len - 1] >= c->code_len)
-            c->fix_len--;
-        barrier(c);
+        truncate_code(c, c->cmp_start);
         return true;
     }
     return operand(c, &e, h, &k->a);
@@ -821,13 +816,11 @@ static bool pop_cond(cc *c, cond *k)
 static bool emit_cond_branch(cc *c, const cond *k, bool negate)
 {
     uint32_t op = k->op;
-    if (op == 0)
-        return emit_op(c, br_op(c, negate ? WA_OP_br_eqz : WA_OP_br_nez)) && emit(c, k->a);
+    if (op == 0) return emit_op(c, br_op(c, negate ? WA_OP_br_eqz : WA_OP_br_nez)) && emit(c, k->a);
     if (op == WA_OP_i32_eqz)
         return emit_op(c, br_op(c, negate ? WA_OP_br_nez : WA_OP_br_eqz)) && emit(c, k->a);
     if (op == WA_OP_i64_eqz)
-        return emit_op(c, br_op(c, negate ? WA_OP_br_nez_i64 : WA_OP_br_eqz_i64)) &&
-               emit(c, k->a);
+        return emit_op(c, br_op(c, negate ? WA_OP_br_nez_i64 : WA_OP_br_eqz_i64)) && emit(c, k->a);
     uint32_t base, br;
     if (op >= WA_OP_i32_eq && op <= WA_OP_i32_ge_u)
         base = WA_OP_i32_eq, br = WA_OP_br_eq_i32;
@@ -838,8 +831,7 @@ static bool emit_cond_branch(cc *c, const cond *k, bool negate)
     else
         base = WA_OP_i64_eq_imm, br = WA_OP_br_eq_i64_imm;
     uint32_t idx = op - base;
-    if (negate)
-        idx = cmp_negate[idx];
+    if (negate) idx = cmp_negate[idx];
     return emit_op(c, br_op(c, br + idx)) && emit(c, k->a) && emit(c, k->b);
 }
 
@@ -854,65 +846,164 @@ typedef struct numop {
     uint8_t in, out, shape, flags;
 } numop;
 
-#define UN(o, i, r)         {WA_OP_##o, 0, WA_##i, WA_##r, SH_UN, 0}
-#define UNC(o, i, r)        {WA_OP_##o, 0, WA_##i, WA_##r, SH_UN, F_CMP}
-#define BI(o, t)            {WA_OP_##o, 0, WA_##t, WA_##t, SH_BIN, 0}
-#define BII(o, t, fl)       {WA_OP_##o, WA_OP_##o##_imm, WA_##t, WA_##t, SH_BIN, fl}
-#define CMPI(o, t, fl)      {WA_OP_##o, WA_OP_##o##_imm, WA_##t, WA_I32, SH_BIN, F_CMP | (fl)}
-#define CMPF(o, t)          {WA_OP_##o, 0, WA_##t, WA_I32, SH_BIN, 0}
-#define RETYPE(i, r)        {0, 0, WA_##i, WA_##r, SH_RETYPE, 0}
+#define UN(o, i, r)                            \
+    {                                          \
+        WA_OP_##o, 0, WA_##i, WA_##r, SH_UN, 0 \
+    }
+#define UNC(o, i, r)                               \
+    {                                              \
+        WA_OP_##o, 0, WA_##i, WA_##r, SH_UN, F_CMP \
+    }
+#define BI(o, t)                                \
+    {                                           \
+        WA_OP_##o, 0, WA_##t, WA_##t, SH_BIN, 0 \
+    }
+#define BII(o, t, fl)                                          \
+    {                                                          \
+        WA_OP_##o, WA_OP_##o##_imm, WA_##t, WA_##t, SH_BIN, fl \
+    }
+#define CMPI(o, t, fl)                                                   \
+    {                                                                    \
+        WA_OP_##o, WA_OP_##o##_imm, WA_##t, WA_I32, SH_BIN, F_CMP | (fl) \
+    }
+#define CMPF(o, t)                              \
+    {                                           \
+        WA_OP_##o, 0, WA_##t, WA_I32, SH_BIN, 0 \
+    }
+#define RETYPE(i, r)                       \
+    {                                      \
+        0, 0, WA_##i, WA_##r, SH_RETYPE, 0 \
+    }
 
 static const numop numops[0xc5 - 0x45] = {
     UNC(i32_eqz, I32, I32),
-    CMPI(i32_eq, I32, F_COMM), CMPI(i32_ne, I32, F_COMM), CMPI(i32_lt_s, I32, 0),
-    CMPI(i32_lt_u, I32, 0), CMPI(i32_gt_s, I32, 0), CMPI(i32_gt_u, I32, 0),
-    CMPI(i32_le_s, I32, 0), CMPI(i32_le_u, I32, 0), CMPI(i32_ge_s, I32, 0),
+    CMPI(i32_eq, I32, F_COMM),
+    CMPI(i32_ne, I32, F_COMM),
+    CMPI(i32_lt_s, I32, 0),
+    CMPI(i32_lt_u, I32, 0),
+    CMPI(i32_gt_s, I32, 0),
+    CMPI(i32_gt_u, I32, 0),
+    CMPI(i32_le_s, I32, 0),
+    CMPI(i32_le_u, I32, 0),
+    CMPI(i32_ge_s, I32, 0),
     CMPI(i32_ge_u, I32, 0),
     UNC(i64_eqz, I64, I32),
-    CMPI(i64_eq, I64, F_COMM), CMPI(i64_ne, I64, F_COMM), CMPI(i64_lt_s, I64, 0),
-    CMPI(i64_lt_u, I64, 0), CMPI(i64_gt_s, I64, 0), CMPI(i64_gt_u, I64, 0),
-    CMPI(i64_le_s, I64, 0), CMPI(i64_le_u, I64, 0), CMPI(i64_ge_s, I64, 0),
+    CMPI(i64_eq, I64, F_COMM),
+    CMPI(i64_ne, I64, F_COMM),
+    CMPI(i64_lt_s, I64, 0),
+    CMPI(i64_lt_u, I64, 0),
+    CMPI(i64_gt_s, I64, 0),
+    CMPI(i64_gt_u, I64, 0),
+    CMPI(i64_le_s, I64, 0),
+    CMPI(i64_le_u, I64, 0),
+    CMPI(i64_ge_s, I64, 0),
     CMPI(i64_ge_u, I64, 0),
-    CMPF(f32_eq, F32), CMPF(f32_ne, F32), CMPF(f32_lt, F32), CMPF(f32_gt, F32),
-    CMPF(f32_le, F32), CMPF(f32_ge, F32),
-    CMPF(f64_eq, F64), CMPF(f64_ne, F64), CMPF(f64_lt, F64), CMPF(f64_gt, F64),
-    CMPF(f64_le, F64), CMPF(f64_ge, F64),
-    UN(i32_clz, I32, I32), UN(i32_ctz, I32, I32), UN(i32_popcnt, I32, I32),
-    BII(i32_add, I32, F_COMM), BII(i32_sub, I32, 0), BII(i32_mul, I32, F_COMM),
-    BI(i32_div_s, I32), BI(i32_div_u, I32), BI(i32_rem_s, I32), BI(i32_rem_u, I32),
-    BII(i32_and, I32, F_COMM), BII(i32_or, I32, F_COMM), BII(i32_xor, I32, F_COMM),
-    BII(i32_shl, I32, 0), BII(i32_shr_s, I32, 0), BII(i32_shr_u, I32, 0),
-    BII(i32_rotl, I32, 0), BI(i32_rotr, I32),
-    UN(i64_clz, I64, I64), UN(i64_ctz, I64, I64), UN(i64_popcnt, I64, I64),
-    BII(i64_add, I64, F_COMM), BII(i64_sub, I64, 0), BII(i64_mul, I64, F_COMM),
-    BI(i64_div_s, I64), BI(i64_div_u, I64), BI(i64_rem_s, I64), BI(i64_rem_u, I64),
-    BII(i64_and, I64, F_COMM), BII(i64_or, I64, F_COMM), BII(i64_xor, I64, F_COMM),
-    BII(i64_shl, I64, 0), BII(i64_shr_s, I64, 0), BII(i64_shr_u, I64, 0),
-    BII(i64_rotl, I64, 0), BI(i64_rotr, I64),
-    UN(f32_abs, F32, F32), UN(f32_neg, F32, F32), UN(f32_ceil, F32, F32),
-    UN(f32_floor, F32, F32), UN(f32_trunc, F32, F32), UN(f32_nearest, F32, F32),
-    UN(f32_sqrt, F32, F32), BI(f32_add, F32), BI(f32_sub, F32), BI(f32_mul, F32),
-    BI(f32_div, F32), BI(f32_min, F32), BI(f32_max, F32), BI(f32_copysign, F32),
-    UN(f64_abs, F64, F64), UN(f64_neg, F64, F64), UN(f64_ceil, F64, F64),
-    UN(f64_floor, F64, F64), UN(f64_trunc, F64, F64), UN(f64_nearest, F64, F64),
-    UN(f64_sqrt, F64, F64), BI(f64_add, F64), BI(f64_sub, F64), BI(f64_mul, F64),
-    BI(f64_div, F64), BI(f64_min, F64), BI(f64_max, F64), BI(f64_copysign, F64),
+    CMPF(f32_eq, F32),
+    CMPF(f32_ne, F32),
+    CMPF(f32_lt, F32),
+    CMPF(f32_gt, F32),
+    CMPF(f32_le, F32),
+    CMPF(f32_ge, F32),
+    CMPF(f64_eq, F64),
+    CMPF(f64_ne, F64),
+    CMPF(f64_lt, F64),
+    CMPF(f64_gt, F64),
+    CMPF(f64_le, F64),
+    CMPF(f64_ge, F64),
+    UN(i32_clz, I32, I32),
+    UN(i32_ctz, I32, I32),
+    UN(i32_popcnt, I32, I32),
+    BII(i32_add, I32, F_COMM),
+    BII(i32_sub, I32, 0),
+    BII(i32_mul, I32, F_COMM),
+    BI(i32_div_s, I32),
+    BI(i32_div_u, I32),
+    BI(i32_rem_s, I32),
+    BI(i32_rem_u, I32),
+    BII(i32_and, I32, F_COMM),
+    BII(i32_or, I32, F_COMM),
+    BII(i32_xor, I32, F_COMM),
+    BII(i32_shl, I32, 0),
+    BII(i32_shr_s, I32, 0),
+    BII(i32_shr_u, I32, 0),
+    BII(i32_rotl, I32, 0),
+    BI(i32_rotr, I32),
+    UN(i64_clz, I64, I64),
+    UN(i64_ctz, I64, I64),
+    UN(i64_popcnt, I64, I64),
+    BII(i64_add, I64, F_COMM),
+    BII(i64_sub, I64, 0),
+    BII(i64_mul, I64, F_COMM),
+    BI(i64_div_s, I64),
+    BI(i64_div_u, I64),
+    BI(i64_rem_s, I64),
+    BI(i64_rem_u, I64),
+    BII(i64_and, I64, F_COMM),
+    BII(i64_or, I64, F_COMM),
+    BII(i64_xor, I64, F_COMM),
+    BII(i64_shl, I64, 0),
+    BII(i64_shr_s, I64, 0),
+    BII(i64_shr_u, I64, 0),
+    BII(i64_rotl, I64, 0),
+    BI(i64_rotr, I64),
+    UN(f32_abs, F32, F32),
+    UN(f32_neg, F32, F32),
+    UN(f32_ceil, F32, F32),
+    UN(f32_floor, F32, F32),
+    UN(f32_trunc, F32, F32),
+    UN(f32_nearest, F32, F32),
+    UN(f32_sqrt, F32, F32),
+    BI(f32_add, F32),
+    BI(f32_sub, F32),
+    BI(f32_mul, F32),
+    BI(f32_div, F32),
+    BI(f32_min, F32),
+    BI(f32_max, F32),
+    BI(f32_copysign, F32),
+    UN(f64_abs, F64, F64),
+    UN(f64_neg, F64, F64),
+    UN(f64_ceil, F64, F64),
+    UN(f64_floor, F64, F64),
+    UN(f64_trunc, F64, F64),
+    UN(f64_nearest, F64, F64),
+    UN(f64_sqrt, F64, F64),
+    BI(f64_add, F64),
+    BI(f64_sub, F64),
+    BI(f64_mul, F64),
+    BI(f64_div, F64),
+    BI(f64_min, F64),
+    BI(f64_max, F64),
+    BI(f64_copysign, F64),
     UN(i32_wrap_i64, I64, I32),
-    UN(i32_trunc_f32_s, F32, I32), UN(i32_trunc_f32_u, F32, I32),
-    UN(i32_trunc_f64_s, F64, I32), UN(i32_trunc_f64_u, F64, I32),
-    UN(i64_extend_i32_s, I32, I64), RETYPE(I32, I64), /* extend_i32_u: i32 slots are
-                                                          zero-extended already */
-    UN(i64_trunc_f32_s, F32, I64), UN(i64_trunc_f32_u, F32, I64),
-    UN(i64_trunc_f64_s, F64, I64), UN(i64_trunc_f64_u, F64, I64),
-    UN(f32_convert_i32_s, I32, F32), UN(f32_convert_i32_u, I32, F32),
-    UN(f32_convert_i64_s, I64, F32), UN(f32_convert_i64_u, I64, F32),
+    UN(i32_trunc_f32_s, F32, I32),
+    UN(i32_trunc_f32_u, F32, I32),
+    UN(i32_trunc_f64_s, F64, I32),
+    UN(i32_trunc_f64_u, F64, I32),
+    UN(i64_extend_i32_s, I32, I64),
+    RETYPE(I32, I64), /* extend_i32_u: i32 slots are
+                          zero-extended already */
+    UN(i64_trunc_f32_s, F32, I64),
+    UN(i64_trunc_f32_u, F32, I64),
+    UN(i64_trunc_f64_s, F64, I64),
+    UN(i64_trunc_f64_u, F64, I64),
+    UN(f32_convert_i32_s, I32, F32),
+    UN(f32_convert_i32_u, I32, F32),
+    UN(f32_convert_i64_s, I64, F32),
+    UN(f32_convert_i64_u, I64, F32),
     UN(f32_demote_f64, F64, F32),
-    UN(f64_convert_i32_s, I32, F64), UN(f64_convert_i32_u, I32, F64),
-    UN(f64_convert_i64_s, I64, F64), UN(f64_convert_i64_u, I64, F64),
+    UN(f64_convert_i32_s, I32, F64),
+    UN(f64_convert_i32_u, I32, F64),
+    UN(f64_convert_i64_s, I64, F64),
+    UN(f64_convert_i64_u, I64, F64),
     UN(f64_promote_f32, F32, F64),
-    RETYPE(F32, I32), RETYPE(F64, I64), RETYPE(I32, F32), RETYPE(I64, F64),
-    UN(i32_extend8_s, I32, I32), UN(i32_extend16_s, I32, I32),
-    UN(i64_extend8_s, I64, I64), UN(i64_extend16_s, I64, I64),
+    RETYPE(F32, I32),
+    RETYPE(F64, I64),
+    RETYPE(I32, F32),
+    RETYPE(I64, F64),
+    UN(i32_extend8_s, I32, I32),
+    UN(i32_extend16_s, I32, I32),
+    UN(i64_extend8_s, I64, I64),
+    UN(i64_extend16_s, I64, I64),
     UN(i64_extend32_s, I64, I64),
 };
 
@@ -924,8 +1015,7 @@ static bool imm_fits(uint8_t t, uint64_t bits, uint32_t *imm)
         return true;
     }
     int64_t v = (int64_t)bits;
-    if (v < INT32_MIN || v > INT32_MAX)
-        return false;
+    if (v < INT32_MIN || v > INT32_MAX) return false;
     *imm = (uint32_t)(int32_t)v;
     return true;
 }
@@ -938,6 +1028,65 @@ static void note_cmp(cc *c, uint32_t start, uint32_t op, uint32_t a, uint32_t b,
     c->cmp_a = a;
     c->cmp_b = b;
     c->cmp_dst = dst;
+}
+
+/* a op [mem]: when one operand of op is the value the last load produced (and nothing
+   was emitted since), the load is taken back and op reads memory itself. */
+static bool fuse_load(cc *c, uint32_t op, const vent *a, const vent *b, bool *fused)
+{
+    uint32_t m, ld;
+    bool comm = true;
+    *fused = false;
+    switch (op) {
+    case WA_OP_i32_add:
+        m = WA_OP_i32_add_m, ld = WA_OP_i32_load;
+        break;
+    case WA_OP_i64_add:
+        m = WA_OP_i64_add_m, ld = WA_OP_i64_load;
+        break;
+    case WA_OP_f32_add:
+        m = WA_OP_f32_add_m, ld = WA_OP_i32_load;
+        break;
+    case WA_OP_f32_mul:
+        m = WA_OP_f32_mul_m, ld = WA_OP_i32_load;
+        break;
+    case WA_OP_f32_sub:
+        m = WA_OP_f32_sub_m, ld = WA_OP_i32_load, comm = false;
+        break;
+    case WA_OP_f64_add:
+        m = WA_OP_f64_add_m, ld = WA_OP_i64_load;
+        break;
+    case WA_OP_f64_mul:
+        m = WA_OP_f64_mul_m, ld = WA_OP_i64_load;
+        break;
+    case WA_OP_f64_sub:
+        m = WA_OP_f64_sub_m, ld = WA_OP_i64_load, comm = false;
+        break;
+    default:
+        return true;
+    }
+    if (c->ld_end != c->code_len || c->ld_op != ld) return true;
+    uint32_t h = c->vs_len, other;
+    if (b->kind == V_SLOT && c->ld_dst == slot_at(c, h + 1) &&
+        (a->kind == V_SLOT || a->kind == V_LOCAL)) {
+        other = a->kind == V_LOCAL ? a->local : slot_at(c, h);
+    } else if (comm && a->kind == V_SLOT && c->ld_dst == slot_at(c, h) &&
+               (b->kind == V_SLOT || b->kind == V_LOCAL)) {
+        other = b->kind == V_LOCAL ? b->local : slot_at(c, h + 1);
+    } else {
+        return true;
+    }
+    uint32_t addr = c->ld_addr, k = c->ld_k, off = c->ld_off, at = c->op_offset;
+    truncate_code(c, c->ld_start);
+    c->op_offset = c->ld_wasm; /* a trap is the load's */
+    uint32_t start = c->code_len;
+    bool ok = emit_op(c, m) && emit(c, slot_at(c, h)) && emit(c, other) && emit(c, addr) &&
+              emit(c, k) && emit(c, off);
+    c->op_offset = at;
+    TRY(ok);
+    note_dst(c, start + 1);
+    *fused = true;
+    return true;
 }
 
 static bool numeric(cc *c, uint8_t opc)
@@ -957,13 +1106,17 @@ static bool numeric(cc *c, uint8_t opc)
             start = c->code_len;
             TRY(emit_op(c, d->op) && emit(c, slot_at(c, h)) && emit(c, sa));
             note_dst(c, start + 1);
-            if (d->flags & F_CMP)
-                note_cmp(c, start, d->op, sa, 0, slot_at(c, h));
+            if (d->flags & F_CMP) note_cmp(c, start, d->op, sa, 0, slot_at(c, h));
         }
         return push(c, d->out);
     }
     TRY(pop(c, d->in, &b));
     TRY(pop(c, d->in, &a));
+    if (c->live) {
+        bool fused;
+        TRY(fuse_load(c, d->op, &a, &b, &fused));
+        if (fused) return push(c, d->out);
+    }
     if (c->live) {
         uint32_t h = c->vs_len, op = d->op, imm = 0, sx, sy = 0;
         const vent *x = &a; /* the slot operand */
@@ -990,8 +1143,7 @@ static bool numeric(cc *c, uint8_t opc)
                     }
                 }
             } else if (ac && (d->flags & F_COMM || d->flags & F_CMP ||
-                              d->imm_op == WA_OP_i32_sub_imm ||
-                              d->imm_op == WA_OP_i64_sub_imm)) {
+                              d->imm_op == WA_OP_i32_sub_imm || d->imm_op == WA_OP_i64_sub_imm)) {
                 imm_fits(d->in, a.bits, &imm);
                 use_imm = true;
                 x = &b;
@@ -1022,8 +1174,7 @@ static bool numeric(cc *c, uint8_t opc)
                 r.local = x->local; /* (y + j) + k = y + (j + k), both wrap mod 2^32 */
                 r.bits = (uint32_t)(x->bits + imm);
             }
-            if (r.local != NONE)
-                return push_ent(c, r);
+            if (r.local != NONE) return push_ent(c, r);
         }
         if (use_imm) {
             TRY(operand(c, x, x == &a ? h : h + 1, &sx));
@@ -1035,8 +1186,7 @@ static bool numeric(cc *c, uint8_t opc)
         uint32_t start = c->code_len;
         TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sx) && emit(c, sy));
         note_dst(c, start + 1);
-        if (is_cmp(op))
-            note_cmp(c, start, op, sx, sy, slot_at(c, h));
+        if (is_cmp(op)) note_cmp(c, start, op, sx, sy, slot_at(c, h));
     }
     return push(c, d->out);
 }
@@ -1048,10 +1198,8 @@ static bool memarg(cc *c, uint32_t natural_log2, uint32_t *offset)
     uint32_t align;
     TRY(rd_u32(c, &align));
     TRY(rd_u32(c, offset));
-    if (c->m->memory_count == 0)
-        return fail(c, WA_ERR_INVALID, "unknown memory 0");
-    if (align >= 32)
-        return fail(c, WA_ERR_MALFORMED, "malformed memop flags");
+    if (c->m->memory_count == 0) return fail(c, WA_ERR_INVALID, "unknown memory 0");
+    if (align >= 32) return fail(c, WA_ERR_MALFORMED, "malformed memop flags");
     if (align > natural_log2)
         return fail(c, WA_ERR_INVALID, "alignment must not be larger than natural");
     return true;
@@ -1082,6 +1230,14 @@ static bool load(cc *c, uint32_t op, uint8_t t, uint32_t nat)
         TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sa) && emit(c, k) &&
             emit(c, offset));
         note_dst(c, start + 1);
+        c->ld_end = c->code_len;
+        c->ld_start = start;
+        c->ld_op = op;
+        c->ld_addr = sa;
+        c->ld_k = k;
+        c->ld_off = offset;
+        c->ld_dst = slot_at(c, h);
+        c->ld_wasm = c->op_offset;
     }
     return push(c, t);
 }
@@ -1117,8 +1273,7 @@ static bool pop_i32s(cc *c, uint32_t n, uint32_t *s)
 /* Emits op followed by the given units when the code is live. */
 static bool emit_ins(cc *c, uint32_t op, uint32_t n, const uint32_t *u)
 {
-    if (!c->live)
-        return true;
+    if (!c->live) return true;
     TRY(emit_op(c, op));
     for (uint32_t i = 0; i < n; i++)
         TRY(emit(c, u[i]));
@@ -1130,8 +1285,7 @@ static bool emit_ins(cc *c, uint32_t op, uint32_t n, const uint32_t *u)
 static bool read_blocktype(cc *c, ctl *f)
 {
     int64_t v;
-    if (!wa__read_s33(&c->r, &v))
-        return rd_fail(c);
+    if (!wa__read_s33(&c->r, &v)) return rd_fail(c);
     f->bt_type = 0;
     f->bt_val = 0;
     if (v >= 0) {
@@ -1147,8 +1301,7 @@ static bool read_blocktype(cc *c, ctl *f)
     }
     uint8_t t = (uint8_t)(v & 0x7f);
     if (v < -64 || t == WA_V128 || !is_valtype(t)) {
-        if (t == WA_V128 && v >= -64)
-            return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
+        if (t == WA_V128 && v >= -64) return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
         return fail(c, WA_ERR_MALFORMED, "malformed value type");
     }
     f->bt_kind = BT_VAL;
@@ -1189,8 +1342,7 @@ static bool op_block(cc *c, uint8_t kind)
     nf.kind = kind;
     TRY(read_blocktype(c, &nf));
     cond k = {0, 0, 0};
-    if (kind == K_IF)
-        TRY(pop_cond(c, &k));
+    if (kind == K_IF) TRY(pop_cond(c, &k));
     TRY(push_frame(c, &nf));
     ctl *f = top_ctl(c);
     if (kind == K_LOOP) {
@@ -1221,8 +1373,7 @@ static bool op_block(cc *c, uint8_t kind)
 static bool op_else(cc *c)
 {
     ctl *f = top_ctl(c);
-    if (f->kind != K_IF)
-        return fail(c, WA_ERR_MALFORMED, "else without if");
+    if (f->kind != K_IF) return fail(c, WA_ERR_MALFORMED, "else without if");
     uint32_t n;
     const uint8_t *res = bt_results(c, f, &n);
     TRY(check_frame_end(c, res, n));
@@ -1271,18 +1422,14 @@ static bool op_end(cc *c)
         /* if without else: the implicit else passes the parameters through */
         uint32_t np;
         const uint8_t *p = bt_params(c, f, &np);
-        if (np != n || (n && memcmp(p, res, n) != 0))
-            return mismatch(c);
+        if (np != n || (n && memcmp(p, res, n) != 0)) return mismatch(c);
     }
     bool fallthrough = c->live;
-    if (c->live)
-        TRY(emit_copies(c, n, slot_at(c, f->height), true));
+    if (c->live) TRY(emit_copies(c, n, slot_at(c, f->height), true));
     bool reached = fallthrough || (!f->dead && (f->targeted || f->else_patch));
-    if (f->targeted || f->else_patch)
-        barrier(c);
+    if (f->targeted || f->else_patch) barrier(c);
     resolve(c, f->patch, c->code_len);
-    if (f->else_patch)
-        resolve(c, f->else_patch, c->code_len);
+    if (f->else_patch) resolve(c, f->else_patch, c->code_len);
     if (f->kind == K_LOOP) {
         c->loop_depth--;
         /* no more branches to the header: its entry (if open) keeps the chain it has */
@@ -1312,8 +1459,7 @@ static bool label_idx(cc *c, uint32_t *li)
     uint32_t depth;
     *li = 0;
     TRY(rd_u32(c, &depth));
-    if (depth >= c->cs_len)
-        return fail(c, WA_ERR_INVALID, "unknown label");
+    if (depth >= c->cs_len) return fail(c, WA_ERR_INVALID, "unknown label");
     *li = c->cs_len - 1 - depth;
     return true;
 }
@@ -1325,8 +1471,7 @@ static void set_unreachable(cc *c)
     drop_to(c, f->height);
     f->unreachable = true;
     f->skip = true;
-    if (c->live)
-        seg_close(c);
+    if (c->live) seg_close(c);
     c->live = false;
 }
 
@@ -1336,8 +1481,7 @@ static bool op_br(cc *c)
     TRY(label_idx(c, &li));
     const uint8_t *t = label_types(c, &c->cs[li], &n);
     TRY(check_top(c, t, n, true));
-    if (c->live)
-        TRY(emit_jump(c, li, true));
+    if (c->live) TRY(emit_jump(c, li, true));
     set_unreachable(c);
     return true;
 }
@@ -1350,14 +1494,12 @@ static bool op_br_if(cc *c)
     TRY(pop_cond(c, &k));
     const uint8_t *t = label_types(c, &c->cs[li], &n);
     TRY(check_top(c, t, n, true));
-    if (!c->live)
-        return true;
+    if (!c->live) return true;
     uint32_t ft = 0;
     if (in_place(c, li)) {
         TRY(emit_copies(c, n, slot_at(c, c->cs[li].height), true));
         TRY(emit_cond_branch(c, &k, false) && emit_target(c, li));
-        if (c->metering)
-            TRY(emit_fallthrough_fuel(c, &ft));
+        if (c->metering) TRY(emit_fallthrough_fuel(c, &ft));
     } else {
         /* values must move: branch around the moves when the condition is false */
         TRY(emit_cond_branch(c, &k, true));
@@ -1391,8 +1533,7 @@ static bool op_br_table(cc *c)
     for (uint32_t i = 0; i <= count; i++) {
         uint32_t n;
         const uint8_t *t = label_types(c, &c->cs[c->stubs[i]], &n);
-        if (n != arity)
-            return mismatch(c);
+        if (n != arity) return mismatch(c);
         TRY(check_top(c, t, n, false));
     }
     if (c->live) {
@@ -1408,14 +1549,12 @@ static bool op_br_table(cc *c)
                 TRY(emit_target(c, li));
             } else {
                 TRY(emit(c, 0));
-                if (c->metering)
-                    TRY(emit(c, 0)); /* the stub's jump pays */
+                if (c->metering) TRY(emit(c, 0)); /* the stub's jump pays */
             }
         }
         for (uint32_t i = 0; i <= count; i++) {
             uint32_t li = c->stubs[i], f = table + i * stride;
-            if (in_place(c, li))
-                continue;
+            if (in_place(c, li)) continue;
             c->code[f] = c->code_len - f;
             TRY(emit_jump(c, li, false));
         }
@@ -1427,8 +1566,7 @@ static bool op_br_table(cc *c)
 static bool op_return(cc *c)
 {
     TRY(check_top(c, c->ft->results, c->ft->result_count, true));
-    if (c->live)
-        TRY(emit_return(c, true));
+    if (c->live) TRY(emit_return(c, true));
     set_unreachable(c);
     return true;
 }
@@ -1438,8 +1576,7 @@ static bool op_return(cc *c)
 static bool emit_call_args(cc *c, const wa_functype *t, uint32_t *base)
 {
     TRY(check_top(c, t->params, t->param_count, true));
-    if (c->live)
-        TRY(emit_copies(c, t->param_count, slot_at(c, c->vs_len - t->param_count), true));
+    if (c->live) TRY(emit_copies(c, t->param_count, slot_at(c, c->vs_len - t->param_count), true));
     *base = slot_at(c, c->vs_len - t->param_count);
     return true;
 }
@@ -1457,14 +1594,12 @@ static bool op_call(cc *c)
 {
     uint32_t fi, base;
     TRY(rd_u32(c, &fi));
-    if (fi >= c->m->func_count)
-        return fail(c, WA_ERR_INVALID, "unknown function %u", fi);
+    if (fi >= c->m->func_count) return fail(c, WA_ERR_INVALID, "unknown function %u", fi);
     const wa_functype *t = &c->m->types[c->m->func_types[fi]];
     TRY(emit_call_args(c, t, &base));
     if (c->live) {
         if (fi >= c->m->import_func_count)
-            TRY(emit_op(c, WA_OP_call) && emit(c, fi - c->m->import_func_count) &&
-                emit(c, base));
+            TRY(emit_op(c, WA_OP_call) && emit(c, fi - c->m->import_func_count) && emit(c, base));
         else
             TRY(emit_op(c, WA_OP_call_import) && emit(c, fi) && emit(c, base));
     }
@@ -1476,12 +1611,9 @@ static bool op_call_indirect(cc *c)
     uint32_t ti, tab, base, se = 0;
     TRY(rd_u32(c, &ti));
     TRY(rd_u32(c, &tab));
-    if (tab >= c->m->table_count)
-        return fail(c, WA_ERR_INVALID, "unknown table %u", tab);
-    if (ti >= c->m->type_count)
-        return fail(c, WA_ERR_INVALID, "unknown type %u", ti);
-    if (c->m->tables[tab].elem_type != WA_FUNCREF)
-        return mismatch(c);
+    if (tab >= c->m->table_count) return fail(c, WA_ERR_INVALID, "unknown table %u", tab);
+    if (ti >= c->m->type_count) return fail(c, WA_ERR_INVALID, "unknown type %u", ti);
+    if (c->m->tables[tab].elem_type != WA_FUNCREF) return mismatch(c);
     vent e;
     TRY(pop(c, WA_I32, &e));
     const wa_functype *t = &c->m->types[ti];
@@ -1500,8 +1632,7 @@ static bool op_select(cc *c, bool typed)
     if (typed) {
         uint32_t n;
         TRY(rd_u32(c, &n));
-        if (n != 1)
-            return fail(c, WA_ERR_INVALID, "invalid result arity");
+        if (n != 1) return fail(c, WA_ERR_INVALID, "invalid result arity");
         TRY(rd_valtype(c, &want));
     }
     vent k, b, a;
@@ -1510,10 +1641,8 @@ static bool op_select(cc *c, bool typed)
     TRY(pop(c, want, &a));
     uint8_t t = want;
     if (!typed) {
-        if (is_ref(a.type) || is_ref(b.type))
-            return mismatch(c);
-        if (a.type != T_UNKNOWN && b.type != T_UNKNOWN && a.type != b.type)
-            return mismatch(c);
+        if (is_ref(a.type) || is_ref(b.type)) return mismatch(c);
+        if (a.type != T_UNKNOWN && b.type != T_UNKNOWN && a.type != b.type) return mismatch(c);
         t = a.type != T_UNKNOWN ? a.type : b.type;
     }
     if (c->live) {
@@ -1532,8 +1661,7 @@ static bool op_select(cc *c, bool typed)
 static bool local_idx(cc *c, uint32_t *x)
 {
     TRY(rd_u32(c, x));
-    if (*x >= c->nlocals)
-        return fail(c, WA_ERR_INVALID, "unknown local %u", *x);
+    if (*x >= c->nlocals) return fail(c, WA_ERR_INVALID, "unknown local %u", *x);
     return true;
 }
 
@@ -1555,44 +1683,40 @@ static bool op_local_set(cc *c, bool tee)
             c->code[c->last_dst] == slot_at(c, h)) {
             c->code[c->last_dst] = x;
             c->cmp_end = NONE;
+            c->ld_end = NONE;
         } else if (!(e.kind == V_LOCAL && e.local == x)) {
             TRY(emit_value(c, &e, h, x));
         }
     } else {
         c->zk[x] = 0;
     }
-    if (!tee)
-        return true;
+    if (!tee) return true;
     if (c->live && e.kind != V_CONST) {
         vent l = {c->ltypes[x], V_LOCAL, x, 0};
         return push_ent(c, l);
     }
     e.type = c->ltypes[x];
-    if (e.kind != V_CONST)
-        e.kind = V_SLOT;
+    if (e.kind != V_CONST) e.kind = V_SLOT;
     return push_ent(c, e);
 }
 
 static bool global_idx(cc *c, uint32_t *g)
 {
     TRY(rd_u32(c, g));
-    if (*g >= c->m->global_count)
-        return fail(c, WA_ERR_INVALID, "unknown global %u", *g);
+    if (*g >= c->m->global_count) return fail(c, WA_ERR_INVALID, "unknown global %u", *g);
     return true;
 }
 
 static bool table_idx(cc *c, uint32_t *t)
 {
     TRY(rd_u32(c, t));
-    if (*t >= c->m->table_count)
-        return fail(c, WA_ERR_INVALID, "unknown table %u", *t);
+    if (*t >= c->m->table_count) return fail(c, WA_ERR_INVALID, "unknown table %u", *t);
     return true;
 }
 
 static bool check_elem_idx(cc *c, uint32_t e)
 {
-    if (e >= c->m->elem_count)
-        return fail(c, WA_ERR_INVALID, "unknown elem segment %u", e);
+    if (e >= c->m->elem_count) return fail(c, WA_ERR_INVALID, "unknown elem segment %u", e);
     return true;
 }
 
@@ -1600,10 +1724,8 @@ static bool check_elem_idx(cc *c, uint32_t e)
    which follows the code, may only be referred to when it is absent (no segments). */
 static bool check_data_idx(cc *c, uint32_t d)
 {
-    if (d >= c->m->data_count)
-        return fail(c, WA_ERR_INVALID, "unknown data segment %u", d);
-    if (!c->m->has_data_count)
-        return fail(c, WA_ERR_MALFORMED, "data count section required");
+    if (d >= c->m->data_count) return fail(c, WA_ERR_INVALID, "unknown data segment %u", d);
+    if (!c->m->has_data_count) return fail(c, WA_ERR_MALFORMED, "data count section required");
     return true;
 }
 
@@ -1636,7 +1758,14 @@ static bool op_prefix_fc(cc *c)
     vent a, v;
     TRY(rd_u32(c, &sub));
     switch (sub) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7:
         TRY(pop(c, sat[sub].in, &a));
         if (c->live) {
             uint32_t sa;
@@ -1647,8 +1776,7 @@ static bool op_prefix_fc(cc *c)
     case 8: /* memory.init */
         TRY(rd_u32(c, &u[3]));
         TRY(rd_zero(c));
-        if (c->m->memory_count == 0)
-            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        if (c->m->memory_count == 0) return fail(c, WA_ERR_INVALID, "unknown memory 0");
         TRY(check_data_idx(c, u[3]));
         TRY(pop_i32s(c, 3, u));
         return emit_ins(c, WA_OP_memory_init, 4, u);
@@ -1659,22 +1787,19 @@ static bool op_prefix_fc(cc *c)
     case 10: /* memory.copy */
         TRY(rd_zero(c));
         TRY(rd_zero(c));
-        if (c->m->memory_count == 0)
-            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        if (c->m->memory_count == 0) return fail(c, WA_ERR_INVALID, "unknown memory 0");
         TRY(pop_i32s(c, 3, u));
         return emit_ins(c, WA_OP_memory_copy, 3, u);
     case 11: /* memory.fill */
         TRY(rd_zero(c));
-        if (c->m->memory_count == 0)
-            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        if (c->m->memory_count == 0) return fail(c, WA_ERR_INVALID, "unknown memory 0");
         TRY(pop_i32s(c, 3, u));
         return emit_ins(c, WA_OP_memory_fill, 3, u);
     case 12: { /* table.init elem table */
         TRY(rd_u32(c, &u[4]));
         TRY(table_idx(c, &u[3]));
         TRY(check_elem_idx(c, u[4]));
-        if (c->m->elems[u[4]].elem_type != c->m->tables[u[3]].elem_type)
-            return mismatch(c);
+        if (c->m->elems[u[4]].elem_type != c->m->tables[u[3]].elem_type) return mismatch(c);
         TRY(pop_i32s(c, 3, u));
         return emit_ins(c, WA_OP_table_init, 5, u);
     }
@@ -1685,8 +1810,7 @@ static bool op_prefix_fc(cc *c)
     case 14: /* table.copy dst src */
         TRY(table_idx(c, &u[3]));
         TRY(table_idx(c, &u[4]));
-        if (c->m->tables[u[3]].elem_type != c->m->tables[u[4]].elem_type)
-            return mismatch(c);
+        if (c->m->tables[u[3]].elem_type != c->m->tables[u[4]].elem_type) return mismatch(c);
         TRY(pop_i32s(c, 3, u));
         return emit_ins(c, WA_OP_table_copy, 5, u);
     case 15: { /* table.grow: init n -> old size */
@@ -1734,8 +1858,7 @@ static bool step(cc *c, uint8_t opc)
     vent a, v;
     switch (opc) {
     case 0x00: /* unreachable */
-        if (c->live)
-            TRY(emit_op(c, WA_OP_unreachable));
+        if (c->live) TRY(emit_op(c, WA_OP_unreachable));
         set_unreachable(c);
         return true;
     case 0x01: /* nop */
@@ -1782,8 +1905,7 @@ static bool step(cc *c, uint8_t opc)
         return emit_dst_ins(c, WA_OP_global_get, c->m->globals[x].type, 1, &x);
     case 0x24: { /* global.set */
         TRY(global_idx(c, &x));
-        if (!c->m->globals[x].mutable_)
-            return fail(c, WA_ERR_INVALID, "global is immutable");
+        if (!c->m->globals[x].mutable_) return fail(c, WA_ERR_INVALID, "global is immutable");
         TRY(pop(c, c->m->globals[x].type, &v));
         if (c->live) {
             TRY(operand(c, &v, c->vs_len, &u[0]));
@@ -1812,84 +1934,96 @@ static bool step(cc *c, uint8_t opc)
         }
         return emit_ins(c, WA_OP_table_set, 3, u);
     }
-    case 0x28: return load(c, WA_OP_i32_load, WA_I32, 2);
-    case 0x29: return load(c, WA_OP_i64_load, WA_I64, 3);
-    case 0x2a: return load(c, WA_OP_i32_load, WA_F32, 2);
-    case 0x2b: return load(c, WA_OP_i64_load, WA_F64, 3);
-    case 0x2c: return load(c, WA_OP_i32_load8_s, WA_I32, 0);
-    case 0x2d: return load(c, WA_OP_i32_load8_u, WA_I32, 0);
-    case 0x2e: return load(c, WA_OP_i32_load16_s, WA_I32, 1);
-    case 0x2f: return load(c, WA_OP_i32_load16_u, WA_I32, 1);
-    case 0x30: return load(c, WA_OP_i64_load8_s, WA_I64, 0);
-    case 0x31: return load(c, WA_OP_i32_load8_u, WA_I64, 0);
-    case 0x32: return load(c, WA_OP_i64_load16_s, WA_I64, 1);
-    case 0x33: return load(c, WA_OP_i32_load16_u, WA_I64, 1);
-    case 0x34: return load(c, WA_OP_i64_load32_s, WA_I64, 2);
-    case 0x35: return load(c, WA_OP_i32_load, WA_I64, 2);
-    case 0x36: return store(c, WA_OP_store32, WA_I32, 2);
-    case 0x37: return store(c, WA_OP_store64, WA_I64, 3);
-    case 0x38: return store(c, WA_OP_store32, WA_F32, 2);
-    case 0x39: return store(c, WA_OP_store64, WA_F64, 3);
-    case 0x3a: return store(c, WA_OP_store8, WA_I32, 0);
-    case 0x3b: return store(c, WA_OP_store16, WA_I32, 1);
-    case 0x3c: return store(c, WA_OP_store8, WA_I64, 0);
-    case 0x3d: return store(c, WA_OP_store16, WA_I64, 1);
-    case 0x3e: return store(c, WA_OP_store32, WA_I64, 2);
+    case 0x28:
+        return load(c, WA_OP_i32_load, WA_I32, 2);
+    case 0x29:
+        return load(c, WA_OP_i64_load, WA_I64, 3);
+    case 0x2a:
+        return load(c, WA_OP_i32_load, WA_F32, 2);
+    case 0x2b:
+        return load(c, WA_OP_i64_load, WA_F64, 3);
+    case 0x2c:
+        return load(c, WA_OP_i32_load8_s, WA_I32, 0);
+    case 0x2d:
+        return load(c, WA_OP_i32_load8_u, WA_I32, 0);
+    case 0x2e:
+        return load(c, WA_OP_i32_load16_s, WA_I32, 1);
+    case 0x2f:
+        return load(c, WA_OP_i32_load16_u, WA_I32, 1);
+    case 0x30:
+        return load(c, WA_OP_i64_load8_s, WA_I64, 0);
+    case 0x31:
+        return load(c, WA_OP_i32_load8_u, WA_I64, 0);
+    case 0x32:
+        return load(c, WA_OP_i64_load16_s, WA_I64, 1);
+    case 0x33:
+        return load(c, WA_OP_i32_load16_u, WA_I64, 1);
+    case 0x34:
+        return load(c, WA_OP_i64_load32_s, WA_I64, 2);
+    case 0x35:
+        return load(c, WA_OP_i32_load, WA_I64, 2);
+    case 0x36:
+        return store(c, WA_OP_store32, WA_I32, 2);
+    case 0x37:
+        return store(c, WA_OP_store64, WA_I64, 3);
+    case 0x38:
+        return store(c, WA_OP_store32, WA_F32, 2);
+    case 0x39:
+        return store(c, WA_OP_store64, WA_F64, 3);
+    case 0x3a:
+        return store(c, WA_OP_store8, WA_I32, 0);
+    case 0x3b:
+        return store(c, WA_OP_store16, WA_I32, 1);
+    case 0x3c:
+        return store(c, WA_OP_store8, WA_I64, 0);
+    case 0x3d:
+        return store(c, WA_OP_store16, WA_I64, 1);
+    case 0x3e:
+        return store(c, WA_OP_store32, WA_I64, 2);
     case 0x3f: /* memory.size */
         TRY(rd_zero(c));
-        if (c->m->memory_count == 0)
-            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        if (c->m->memory_count == 0) return fail(c, WA_ERR_INVALID, "unknown memory 0");
         return emit_dst_ins(c, WA_OP_memory_size, WA_I32, 0, NULL);
     case 0x40: /* memory.grow */
         TRY(rd_zero(c));
-        if (c->m->memory_count == 0)
-            return fail(c, WA_ERR_INVALID, "unknown memory 0");
+        if (c->m->memory_count == 0) return fail(c, WA_ERR_INVALID, "unknown memory 0");
         TRY(pop(c, WA_I32, &a));
-        if (c->live)
-            TRY(operand(c, &a, c->vs_len, &u[0]));
+        if (c->live) TRY(operand(c, &a, c->vs_len, &u[0]));
         return emit_dst_ins(c, WA_OP_memory_grow, WA_I32, 1, u);
     case 0x41: { /* i32.const */
         int32_t k;
-        if (!wa__read_s32(&c->r, &k))
-            return rd_fail(c);
+        if (!wa__read_s32(&c->r, &k)) return rd_fail(c);
         return push_const(c, WA_I32, (uint32_t)k);
     }
     case 0x42: { /* i64.const */
         int64_t k;
-        if (!wa__read_s64(&c->r, &k))
-            return rd_fail(c);
+        if (!wa__read_s64(&c->r, &k)) return rd_fail(c);
         return push_const(c, WA_I64, (uint64_t)k);
     }
     case 0x43: { /* f32.const */
         uint64_t k;
-        if (!wa__read_fixed(&c->r, 4, &k))
-            return rd_fail(c);
+        if (!wa__read_fixed(&c->r, 4, &k)) return rd_fail(c);
         return push_const(c, WA_F32, k);
     }
     case 0x44: { /* f64.const */
         uint64_t k;
-        if (!wa__read_fixed(&c->r, 8, &k))
-            return rd_fail(c);
+        if (!wa__read_fixed(&c->r, 8, &k)) return rd_fail(c);
         return push_const(c, WA_F64, k);
     }
     case 0xd0: { /* ref.null t */
         uint8_t t;
         TRY(rd_u8(c, &t));
-        if (!is_ref(t))
-            return fail(c, WA_ERR_MALFORMED, "malformed reference type");
+        if (!is_ref(t)) return fail(c, WA_ERR_MALFORMED, "malformed reference type");
         return push_const(c, t, 0);
     }
     case 0xd1: /* ref.is_null */
         TRY(pop(c, T_UNKNOWN, &a));
-        if (a.type != T_UNKNOWN && !is_ref(a.type))
-            return mismatch(c);
-        if (c->live)
-            TRY(operand(c, &a, c->vs_len, &u[0]));
+        if (a.type != T_UNKNOWN && !is_ref(a.type)) return mismatch(c);
+        if (c->live) TRY(operand(c, &a, c->vs_len, &u[0]));
         return emit_dst_ins(c, WA_OP_ref_is_null, WA_I32, 1, u);
     case 0xd2: /* ref.func */
         TRY(rd_u32(c, &x));
-        if (x >= c->m->func_count)
-            return fail(c, WA_ERR_INVALID, "unknown function %u", x);
+        if (x >= c->m->func_count) return fail(c, WA_ERR_INVALID, "unknown function %u", x);
         if (!c->m->func_declared || !(c->m->func_declared[x / 8] & (1u << (x % 8))))
             return fail(c, WA_ERR_INVALID, "undeclared function reference");
         return emit_dst_ins(c, WA_OP_ref_func, WA_FUNCREF, 1, &x);
@@ -1898,8 +2032,7 @@ static bool step(cc *c, uint8_t opc)
     case 0xfd:
         return fail(c, WA_ERR_UNSUPPORTED, "SIMD");
     default:
-        if (opc >= 0x45 && opc <= 0xc4)
-            return numeric(c, opc);
+        if (opc >= 0x45 && opc <= 0xc4) return numeric(c, opc);
         return fail(c, WA_ERR_MALFORMED, "illegal opcode 0x%02x", opc);
     }
 }
@@ -1908,8 +2041,7 @@ static bool step(cc *c, uint8_t opc)
    pool_init. Branch displacements are relative, so the body moves as a whole. */
 static bool place_pool(cc *c)
 {
-    if (c->pool_len == 0)
-        return true;
+    if (c->pool_len == 0) return true;
     uint32_t base = c->nlocals, n = c->pool_len, pre = 3 + 2 * n;
     c->frame_slots += n;
     for (uint32_t i = 0; i < c->fix_len; i++) {
@@ -1919,8 +2051,7 @@ static bool place_pool(cc *c)
         else if (*f >= base)
             *f += n;
     }
-    TRY(reserve(c, (void **)&c->code, &c->code_cap, sizeof *c->code,
-                (uint64_t)c->code_len + pre));
+    TRY(reserve(c, (void **)&c->code, &c->code_cap, sizeof *c->code, (uint64_t)c->code_len + pre));
     memmove(c->code + pre, c->code, (size_t)c->code_len * sizeof *c->code);
     c->code[0] = (uint32_t)c->words[WA_OP_pool_init];
     c->code[1] = base;
@@ -1949,16 +2080,13 @@ static bool compile_body(cc *c, uint32_t i)
     c->op_offset = d->body_offset;
 
     uint64_t nl = (uint64_t)c->ft->param_count + d->local_count;
-    if (nl > WA_MAX_LOCALS)
-        return fail(c, WA_ERR_LIMIT, "too many locals");
+    if (nl > WA_MAX_LOCALS) return fail(c, WA_ERR_LIMIT, "too many locals");
     c->nlocals = (uint32_t)nl;
     TRY(reserve(c, (void **)&c->ltypes, &c->ltypes_cap, 1, nl));
     TRY(reserve(c, (void **)&c->lrefs, &c->lrefs_cap, sizeof *c->lrefs, nl));
     TRY(reserve(c, (void **)&c->zk, &c->zk_cap, 1, nl));
-    if (c->ft->param_count)
-        memcpy(c->ltypes, c->ft->params, c->ft->param_count);
-    if (d->local_count)
-        memcpy(c->ltypes + c->ft->param_count, d->local_types, d->local_count);
+    if (c->ft->param_count) memcpy(c->ltypes, c->ft->params, c->ft->param_count);
+    if (d->local_count) memcpy(c->ltypes + c->ft->param_count, d->local_types, d->local_count);
     if (nl) {
         memset(c->lrefs, 0, (size_t)nl * sizeof *c->lrefs);
         memset(c->zk, 0, c->ft->param_count);
@@ -1993,26 +2121,21 @@ static bool compile_body(cc *c, uint32_t i)
     while (c->cs_len > 0) {
         uint8_t opc;
         c->op_offset = wa__reader_offset(&c->r);
-        if (c->r.p >= c->r.end)
-            return fail(c, WA_ERR_MALFORMED, "END opcode expected");
+        if (c->r.p >= c->r.end) return fail(c, WA_ERR_MALFORMED, "END opcode expected");
         opc = *c->r.p++;
-        if (c->live)
-            c->fuel_count++;
+        if (c->live) c->fuel_count++;
         TRY(step(c, opc));
     }
-    if (c->r.p != c->r.end)
-        return fail(c, WA_ERR_MALFORMED, "section size mismatch");
+    if (c->r.p != c->r.end) return fail(c, WA_ERR_MALFORMED, "section size mismatch");
     c->frame_slots = c->nlocals + c->max_height;
-    if (c->frame_slots < c->ft->result_count)
-        c->frame_slots = c->ft->result_count;
+    if (c->frame_slots < c->ft->result_count) c->frame_slots = c->ft->result_count;
     return place_pool(c);
 }
 
 uint32_t wa__code_offset(const wa_fn *fn, const uint32_t *ip)
 {
     uintptr_t p = (uintptr_t)ip, base = fn ? (uintptr_t)fn->code : 0;
-    if (!fn || !fn->pcmap_count || p < base)
-        return 0;
+    if (!fn || !fn->pcmap_count || p < base) return 0;
     uintptr_t pos = (p - base) / sizeof *ip;
     uint32_t lo = 0, hi = fn->pcmap_count; /* last entry at or before pos */
     while (lo < hi) {
@@ -2025,10 +2148,28 @@ uint32_t wa__code_offset(const wa_fn *fn, const uint32_t *ip)
     return lo ? fn->pcmap[2 * (lo - 1) + 1] : 0;
 }
 
+/* Shrinks *p from cap to n units (NULL when n is 0). On failure *p is freed and NULL. */
+static bool trim(const wa_config *cfg, uint32_t **p, size_t cap, size_t n)
+{
+    if (n == cap) return true;
+    if (n == 0) {
+        wa__free(cfg, *p, cap * sizeof **p);
+        *p = NULL;
+        return true;
+    }
+    uint32_t *np = wa__realloc(cfg, *p, cap * sizeof **p, n * sizeof **p);
+    if (!np) {
+        wa__free(cfg, *p, cap * sizeof **p);
+        *p = NULL;
+        return false;
+    }
+    *p = np;
+    return true;
+}
+
 static void free_compiled(const wa_config *cfg, wa_compiled *comp)
 {
-    if (!comp)
-        return;
+    if (!comp) return;
     wa__free(cfg, comp->pcmaps, comp->pcmap_units * sizeof *comp->pcmaps);
     wa__free(cfg, comp->code, comp->code_units * sizeof *comp->code);
     wa__free(cfg, comp->fns, (size_t)comp->fn_count * sizeof *comp->fns);
@@ -2037,8 +2178,7 @@ static void free_compiled(const wa_config *cfg, wa_compiled *comp)
 
 void wa__compile_free(wa_module *m)
 {
-    if (!m || !m->compiled)
-        return;
+    if (!m || !m->compiled) return;
     uint32_t n = m->func_count - m->import_func_count;
     for (uint32_t i = 0; m->funcs && i < n; i++) {
         m->funcs[i].code = NULL;
@@ -2053,8 +2193,7 @@ wa_status wa__compile(wa_module *m, wa_error *err)
     const wa_config *cfg = &m->cfg;
     uint32_t n = m->func_count - m->import_func_count;
     wa_compiled *comp = wa__alloc(cfg, sizeof *comp);
-    if (!comp)
-        return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    if (!comp) return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
     comp->fn_count = n;
     comp->fns = wa__alloc(cfg, (size_t)n * sizeof *comp->fns);
     if (!comp->fns) {
@@ -2074,12 +2213,10 @@ wa_status wa__compile(wa_module *m, wa_error *err)
     size_t units = 0, cap = 0, punits = 0, pcap = 0;
     uint32_t *arena = NULL, *parena = NULL;
     bool ok = offs != NULL;
-    if (!ok)
-        wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    if (!ok) wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
     for (uint32_t i = 0; ok && i < n; i++) {
         ok = compile_body(&c, i);
-        if (!ok)
-            break;
+        if (!ok) break;
         if (units + c.code_len > cap) {
             size_t ncap = cap ? cap : 1024;
             while (ncap < units + c.code_len)
@@ -2107,8 +2244,7 @@ wa_status wa__compile(wa_module *m, wa_error *err)
             pcap = ncap;
         }
         memcpy(arena + units, c.code, (size_t)c.code_len * sizeof *arena);
-        if (c.pcmap_len)
-            memcpy(parena + punits, c.pcmap, (size_t)c.pcmap_len * sizeof *parena);
+        if (c.pcmap_len) memcpy(parena + punits, c.pcmap, (size_t)c.pcmap_len * sizeof *parena);
         offs[i] = units;
         offs[n + i] = punits;
         comp->fns[i].pcmap_count = c.pcmap_len / 2;
@@ -2143,10 +2279,18 @@ wa_status wa__compile(wa_module *m, wa_error *err)
         free_compiled(cfg, comp);
         return err ? err->st : WA_ERR_INVALID;
     }
+    /* trim the arenas to what they hold: code_units and pcmap_units are exact sizes */
+    if (!trim(cfg, &arena, cap, units) || !trim(cfg, &parena, pcap, punits)) {
+        wa__free(cfg, arena, (arena ? units : 0) * sizeof *arena);
+        wa__free(cfg, parena, pcap * sizeof *parena);
+        wa__free(cfg, offs, (size_t)n * 2 * sizeof *offs);
+        free_compiled(cfg, comp);
+        return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    }
     comp->code = arena;
-    comp->code_units = cap;
+    comp->code_units = units;
     comp->pcmaps = parena;
-    comp->pcmap_units = pcap;
+    comp->pcmap_units = punits;
     for (uint32_t i = 0; i < n; i++) {
         comp->fns[i].code = arena + offs[i];
         comp->fns[i].pcmap = parena ? parena + offs[n + i] : NULL;

@@ -202,7 +202,17 @@ static wa_status read_len(dec *d, uint32_t *n)
 {
     const uint8_t *start = d->r.p;
     RD(wa__read_u32(&d->r, n));
-    /* the length counts the bytes after its own encoding */
+    if (*n > (size_t)(d->r.end - start))
+        return fail_at(d, WA_ERR_MALFORMED, start, "length out of bounds");
+    return WA_OK;
+}
+
+/* A byte size (section, function body): the bytes it counts follow its own encoding and
+   must all be there, since readers inside trust the end it gives. */
+static wa_status read_size(dec *d, uint32_t *n)
+{
+    const uint8_t *start = d->r.p;
+    RD(wa__read_u32(&d->r, n));
     if (*n > (size_t)(d->r.end - d->r.p))
         return fail_at(d, WA_ERR_MALFORMED, start, "length out of bounds");
     return WA_OK;
@@ -771,7 +781,7 @@ static wa_status code_entry(dec *d, wa_func_decl *f)
 {
     wa_module *m = d->m;
     uint32_t size;
-    TRY(read_len(d, &size));
+    TRY(read_size(d, &size));
     const uint8_t *body_start = d->r.p;
     const uint8_t *body_end = body_start + size;
 
@@ -948,7 +958,7 @@ static wa_status decode_all(dec *d, size_t len)
         d->sec_id = id;
         r->p++;
         uint32_t size;
-        TRY(read_len(d, &size));
+        TRY(read_size(d, &size));
         d->sec_start = r->p;
         const uint8_t *sec_end = r->p + size;
         if (id == 10) m->code_bytes = size;

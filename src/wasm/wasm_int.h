@@ -349,6 +349,7 @@ enum {
     WA_LAYOUT_A_I_T_F_F = 6,
     WA_LAYOUT_VAR = 1, /* the handler computes the length */
     WA_LAYOUT_D_A_D_A = 5,
+    WA_LAYOUT_D_A_B_I_O = 6,
 };
 
 /* Which operand fields (bit i: field i after the code word) name slots, by layout. */
@@ -384,6 +385,7 @@ enum {
     WA_SLOTS_A_I_T_F_F = 1,
     WA_SLOTS_VAR = 1, /* br_table's index; pool_init has none that matter */
     WA_SLOTS_D_A_D_A = 15,
+    WA_SLOTS_D_A_B_I_O = 7,
 };
 
 /* What a defined function compiled to. A frame holds frame_slots 64-bit slots: the

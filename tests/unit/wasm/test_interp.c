@@ -132,8 +132,7 @@ static uint8_t *build(const tmod *t, size_t *len)
         nexp += t->funcs[i].name != NULL;
     put_u32(&s, nexp);
     for (uint32_t i = 0; i < t->func_count; i++) {
-        if (!t->funcs[i].name)
-            continue;
+        if (!t->funcs[i].name) continue;
         put_types(&s, t->funcs[i].name);
         put(&s, 0x00);
         put_u32(&s, i + imp);
@@ -191,15 +190,13 @@ static void rig_open(rig *r, const wa_config *cfg, const tmod *t, wa_func *impor
     memset(r, 0, sizeof *r);
     r->cfg = cfg ? *cfg : wa_config_default();
     wa_status st = compile_mod(&r->cfg, t, &r->m, &err);
-    if (st != WA_OK)
-        fail_msg("module: %s", err.message);
+    if (st != WA_OK) fail_msg("module: %s", err.message);
     r->th = wa_thread_create(&r->cfg);
     assert_non_null(r->th);
     wa_extern ex = {.kind = WA_EXTERN_FUNC};
     ex.u.func = import;
     st = wa_instance_create(r->m, &ex, import ? 1 : 0, r->th, &r->inst, &err);
-    if (st != WA_OK)
-        fail_msg("instance: %s", err.message);
+    if (st != WA_OK) fail_msg("instance: %s", err.message);
 }
 
 static void rig_close(rig *r)
@@ -245,8 +242,7 @@ static wa_value expect_i32(rig *r, const char *name, const wa_value *args, uint3
     wa_value res = 0;
     wa_error err;
     wa_status st = call(r, name, args, nargs, &res, &err);
-    if (st != WA_OK)
-        fail_msg("%s: %s", name, err.message);
+    if (st != WA_OK) fail_msg("%s: %s", name, err.message);
     assert_int_equal((uint32_t)res, want);
     return res;
 }
@@ -258,8 +254,8 @@ static void expect_invalid(const tmod *t, wa_status st, const char *text)
     wa_error err;
     wa_status got = compile_mod(&cfg, t, &m, &err);
     if (got != st || !strstr(err.message, text))
-        fail_msg("expected %s \"%s\", got %s \"%s\"", wa_status_name(st), text,
-                 wa_status_name(got), got == WA_OK ? "" : err.message);
+        fail_msg("expected %s \"%s\", got %s \"%s\"", wa_status_name(st), text, wa_status_name(got),
+                 got == WA_OK ? "" : err.message);
     assert_null(m);
 }
 
@@ -363,10 +359,14 @@ static void interp_traps_with_each_kind(void **state)
         /* table.get 0 at 5 */
         {NULL, NULL, NULL, BODY(0x41, 5, 0x25, 0, 0x1a, 0x0b), "table"},
         /* memory.fill at 65535, 2 bytes */
-        {NULL, NULL, NULL,
-         BODY(0x41, 0xff, 0xff, 0x03, 0x41, 0, 0x41, 2, 0xfc, 11, 0, 0x0b), "fill"},
+        {NULL, NULL, NULL, BODY(0x41, 0xff, 0xff, 0x03, 0x41, 0, 0x41, 2, 0xfc, 11, 0, 0x0b),
+         "fill"},
     };
-    tmod t = {.memory = true, .table_size = 3, .elems = elems, .elem_count = 2, .funcs = fs,
+    tmod t = {.memory = true,
+              .table_size = 3,
+              .elems = elems,
+              .elem_count = 2,
+              .funcs = fs,
               .func_count = sizeof fs / sizeof fs[0]};
     rig r;
     rig_open(&r, NULL, &t, NULL);
@@ -432,8 +432,8 @@ static void interp_recursion_within_the_limit_works(void **state)
     (void)state;
     /* sum(n) = n == 0 ? 0 : n + sum(n - 1) */
     const tfunc fs[] = {{I32, I32, NULL,
-                         BODY(0x20, 0, 0x45, 0x04, 0x7f, 0x41, 0, 0x05, 0x20, 0, 0x20, 0, 0x41,
-                              1, 0x6b, 0x10, 0, 0x6a, 0x0b, 0x0b),
+                         BODY(0x20, 0, 0x45, 0x04, 0x7f, 0x41, 0, 0x05, 0x20, 0, 0x20, 0, 0x41, 1,
+                              0x6b, 0x10, 0, 0x6a, 0x0b, 0x0b),
                          "sum"}};
     tmod t = {.funcs = fs, .func_count = 1};
     rig r;
@@ -499,8 +499,7 @@ static wa_status host_fail(void *env, wa_call_ctx *cx, const wa_value *args, wa_
 {
     (void)args;
     (void)results;
-    if (env)
-        wa_call_ctx_trap(cx, WA_TRAP_INT_OVERFLOW, "host says no");
+    if (env) wa_call_ctx_trap(cx, WA_TRAP_INT_OVERFLOW, "host says no");
     return WA_ERR_TRAP;
 }
 
@@ -512,8 +511,8 @@ static void interp_calls_host_functions(void **state)
     wa_func *h = wa_func_new_host(&cfg, &ht, host_sub, NULL);
     assert_non_null(h);
     /* 100 - (f(50, 8) via the import) */
-    const tfunc fs[] = {{NULL, I32, NULL,
-                         BODY(0x41, 0xe4, 0x00, 0x41, 50, 0x41, 8, 0x10, 0, 0x6b, 0x0b), "g"}};
+    const tfunc fs[] = {
+        {NULL, I32, NULL, BODY(0x41, 0xe4, 0x00, 0x41, 50, 0x41, 8, 0x10, 0, 0x6b, 0x0b), "g"}};
     tmod t = {.import_params = I32 I32, .import_results = I32, .funcs = fs, .func_count = 1};
     rig r;
     rig_open(&r, &cfg, &t, h);
@@ -573,10 +572,9 @@ static void interp_calls_across_instances(void **state)
 
 /* count(n): loop { n = n - 1; br_if n } ; n. Operators: loop, 5 per round, end, local.get,
    end: 5n + 4. */
-static const tfunc count_fn[] = {{I32, I32, NULL,
-                                  BODY(0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0,
-                                       0x0b, 0x20, 0, 0x0b),
-                                  "count"}};
+static const tfunc count_fn[] = {
+    {I32, I32, NULL,
+     BODY(0x03, 0x40, 0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b, 0x20, 0, 0x0b), "count"}};
 
 static void interp_fuel_counts_each_operator(void **state)
 {
@@ -607,14 +605,13 @@ static void interp_fuel_counts_branches_and_calls(void **state)
         /* pick(x): block (result i32) (if (result i32) x (then 10) (else 20)) br 0 end:
            7 operators either way */
         {I32, I32, NULL,
-         BODY(0x02, 0x7f, 0x20, 0, 0x04, 0x7f, 0x41, 10, 0x05, 0x41, 20, 0x0b, 0x0c, 0, 0x0b,
-              0x0b),
+         BODY(0x02, 0x7f, 0x20, 0, 0x04, 0x7f, 0x41, 10, 0x05, 0x41, 20, 0x0b, 0x0c, 0, 0x0b, 0x0b),
          "pick"},
         /* sel(x): block block block (br_table 0 1 2 x) end end end; i32.const 1 — entering at
            depth d skips d ends: 3 blocks + local.get + br_table + (3 - d) ends + const + end */
         {I32, I32, NULL,
-         BODY(0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x20, 0, 0x0e, 2, 0, 1, 2, 0x0b, 0x0b, 0x0b,
-              0x41, 1, 0x0b),
+         BODY(0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x20, 0, 0x0e, 2, 0, 1, 2, 0x0b, 0x0b, 0x0b, 0x41,
+              1, 0x0b),
          "sel"},
         /* twice(): pick(1) + pick(0): 2 consts, 2 calls, add, end + 2 * 7 */
         {NULL, I32, NULL, BODY(0x41, 1, 0x10, 0, 0x41, 0, 0x10, 0, 0x6a, 0x0b), "twice"},
@@ -644,9 +641,8 @@ static void interp_metering_does_not_change_results(void **state)
     (void)state;
     /* fib(n) by recursion */
     const tfunc fs[] = {{I32, I32, NULL,
-                         BODY(0x20, 0, 0x41, 2, 0x49, 0x04, 0x7f, 0x20, 0, 0x05, 0x20, 0, 0x41,
-                              1, 0x6b, 0x10, 0, 0x20, 0, 0x41, 2, 0x6b, 0x10, 0, 0x6a, 0x0b,
-                              0x0b),
+                         BODY(0x20, 0, 0x41, 2, 0x49, 0x04, 0x7f, 0x20, 0, 0x05, 0x20, 0, 0x41, 1,
+                              0x6b, 0x10, 0, 0x20, 0, 0x41, 2, 0x6b, 0x10, 0, 0x6a, 0x0b, 0x0b),
                          "fib"}};
     tmod t = {.funcs = fs, .func_count = 1};
     wa_config cfg = wa_config_default();

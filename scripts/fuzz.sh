@@ -16,10 +16,10 @@ cd "$root"
 scripts/install-deps.sh --fuzz
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
 cmake --preset fuzz -B "$build" >/dev/null
-cmake --build "$build" -j "${JOBS:-2}" --target fuzz_decode fuzz_run
+cmake --build "$build" -j "${JOBS:-2}" --target fuzz_decode fuzz_run fuzz_host
 
 status=0
-for target in fuzz_decode fuzz_run; do
+for target in fuzz_decode fuzz_run fuzz_host; do
     work="$build/corpus/$target"
     artifacts="$build/artifacts/$target/"
     mkdir -p "$work" "$artifacts"

@@ -139,7 +139,9 @@ typedef struct cr_engine cr_engine;
  * Creates an engine. Borrows cfg (copied). Returns owned *out: free with
  * cr_engine_destroy after every module made from it. Statuses: CR_OK, CR_ERR_ARG (a zero
  * storage key/value limit, max_register_size >= UINT64_MAX - 1), CR_ERR_NOMEM.
- * Thread-safe once created.
+ * Thread-safe once created. The engine keeps the resources of up to four finished runs
+ * for later runs (stacks, host-function objects, a cleared linear-memory mapping with
+ * at most 8 MiB resident); cr_engine_destroy frees them.
  */
 CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, cr_error *err);
 CR_API void cr_engine_destroy(cr_engine *eng);
@@ -408,6 +410,8 @@ typedef struct cr_outcome cr_outcome;
  * lookup and () -> () check, call, outcome. Every guest-visible failure is reported in
  * the outcome with CR_OK. Storage writes go straight to p->storage / p->private_storage
  * and are never rolled back here.
+ * Each run gets a fresh instance (memory, globals, tables as the module defines them),
+ * built with resources the engine kept from earlier runs when it has some.
  * Borrows m and p (and everything p points to) for the duration of the call. Returns
  * owned *out: free with cr_outcome_destroy. Statuses: CR_OK; CR_ERR_ARG (NULL storage,
  * method not UTF-8); CR_ERR_NOMEM; a storage's own failure status (the run stops).

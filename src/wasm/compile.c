@@ -112,6 +112,14 @@ typedef struct cc {
     uint32_t cmp_end, cmp_start, cmp_op, cmp_a, cmp_b, cmp_dst;
     /* the last load: an arithmetic operator that consumes it next may absorb it */
     uint32_t ld_end, ld_start, ld_op, ld_addr, ld_k, ld_off, ld_dst, ld_wasm;
+    /* the last i32 shift by a constant: a xor/or/add that consumes it next may absorb it */
+    uint32_t sh_end, sh_start, sh_op, sh_src, sh_k, sh_dst;
+    /* the last add with a memory operand: a store of its result back there may absorb it */
+    uint32_t am_end, am_start, am_op, am_other, am_addr, am_k, am_off, am_dst, am_wasm;
+    /* the last "local = local + k": a loop test on it that follows may absorb it */
+    uint32_t ai_end, ai_start, ai_dst, ai_src, ai_k;
+    /* the last i32 add/and/or/xor of two slots: the next one that consumes it may absorb it */
+    uint32_t bn_end, bn_start, bn_op, bn_a, bn_b, bn_dst;
 
     /* metering: operators of the open segment so far and where control enters it */
     bool metering;
@@ -191,8 +199,34 @@ static bool rd_u8(cc *c, uint8_t *v)
     return rd_fail(c);
 }
 
-static bool rd_u32(cc *c, uint32_t *v)
+/* A signed LEB128 of at most `bits` bits: one-byte fast path (most constants and block
+   types), the rest in reader.c. */
+static inline bool rd_sleb(cc *c, unsigned bits, int64_t *v)
 {
+    if (LIKELY(c->r.p < c->r.end && *c->r.p < 0x80)) {
+        *v = (int64_t)(int8_t)(uint8_t)(*c->r.p++ << 1) >> 1;
+        return true;
+    }
+    uint64_t u = 0;
+    bool ok = wa__read_leb_slow(&c->r, bits, true, &u);
+    *v = (int64_t)u;
+    return ok || rd_fail(c);
+}
+
+static inline __attribute__((always_inline)) bool rd_u32(cc *c, uint32_t *v)
+{
+    const uint8_t *p = c->r.p;
+    if (LIKELY(p < c->r.end && p[0] < 0x80)) {
+        *v = p[0];
+        c->r.p = p + 1;
+        return true;
+    }
+    if (c->r.end - p >= 2 && p[1] < 0x80) {
+        /* two bytes: indices and offsets past 127 */
+        *v = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
+        c->r.p = p + 2;
+        return true;
+    }
     if (wa__read_u32(&c->r, v)) return true;
     *v = 0;
     return rd_fail(c);
@@ -227,7 +261,7 @@ static bool rd_valtype(cc *c, uint8_t *t)
 
 /* ---- code emission ---- */
 
-static bool emit(cc *c, uint32_t w)
+static inline __attribute__((always_inline)) bool emit(cc *c, uint32_t w)
 {
     if (c->code_len == c->code_cap &&
         !reserve(c, (void **)&c->code, &c->code_cap, sizeof *c->code, (uint64_t)c->code_len + 1))
@@ -323,6 +357,10 @@ static void barrier(cc *c)
     c->cmp_end = NONE;
     c->last_mov = NONE;
     c->ld_end = NONE;
+    c->sh_end = NONE;
+    c->bn_end = NONE;
+    c->am_end = NONE;
+    c->ai_end = NONE;
 }
 
 /* Removes the code from pos on (an instruction being fused into the next). */
@@ -460,7 +498,7 @@ static uint32_t reads_local(const cc *c, const vent *e)
     return NONE;
 }
 
-static bool push_ent(cc *c, vent e)
+static inline __attribute__((always_inline)) bool push_ent(cc *c, vent e)
 {
     if (c->vs_len == c->vs_cap &&
         !reserve(c, (void **)&c->vs, &c->vs_cap, sizeof *c->vs, (uint64_t)c->vs_len + 1))
@@ -499,7 +537,7 @@ static void drop_to(cc *c, uint32_t h)
 }
 
 /* spec: pop_val / pop_val(expect). expect T_UNKNOWN accepts anything. */
-static bool pop(cc *c, uint8_t expect, vent *out)
+static inline __attribute__((always_inline)) bool pop(cc *c, uint8_t expect, vent *out)
 {
     const ctl *f = top_ctl(c);
     if (c->vs_len == f->height) {
@@ -534,6 +572,11 @@ static bool emit_value(cc *c, const vent *e, uint32_t h, uint32_t dst)
         TRY(emit_op(c, WA_OP_i32_add_imm) && emit(c, dst) && emit(c, e->local) &&
             emit(c, (uint32_t)e->bits));
         note_dst(c, pos);
+        c->ai_end = c->code_len;
+        c->ai_start = pos - 1;
+        c->ai_dst = dst;
+        c->ai_src = e->local;
+        c->ai_k = (uint32_t)e->bits;
         return true;
     }
     }
@@ -779,6 +822,7 @@ static bool in_place(cc *c, uint32_t li)
 typedef struct cond {
     uint32_t op; /* compare opcode (WA_OP_i32_eq...), WA_OP_i32_eqz/i64_eqz, or 0: plain */
     uint32_t a, b;
+    uint32_t inc_start, inc_k; /* "a = a + inc_k" just before the compare, or NONE */
 } cond;
 
 static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
@@ -799,12 +843,19 @@ static bool pop_cond(cc *c, cond *k)
     TRY(pop(c, WA_I32, &e));
     k->op = 0;
     k->a = k->b = 0;
+    k->inc_start = NONE;
+    k->inc_k = 0;
     if (!c->live) return true;
     uint32_t h = c->vs_len;
     if (e.kind == V_SLOT && c->cmp_end == c->code_len && c->cmp_dst == slot_at(c, h)) {
         k->op = c->cmp_op;
         k->a = c->cmp_a;
         k->b = c->cmp_b;
+        if (c->ai_end == c->cmp_start && c->ai_dst == c->ai_src && c->ai_dst == k->a &&
+            c->code[c->ai_start + 1] == c->ai_dst) {
+            k->inc_start = c->ai_start;
+            k->inc_k = c->ai_k;
+        }
         truncate_code(c, c->cmp_start);
         return true;
     }
@@ -832,6 +883,13 @@ static bool emit_cond_branch(cc *c, const cond *k, bool negate)
         base = WA_OP_i64_eq_imm, br = WA_OP_br_eq_i64_imm;
     uint32_t idx = op - base;
     if (negate) idx = cmp_negate[idx];
+    if (br + idx == WA_OP_br_ne_i32_imm && k->inc_start != NONE &&
+        k->inc_start + WA_LAYOUT_D_A_I == c->code_len) {
+        /* a = a + inc; if (a != b): one instruction */
+        truncate_code(c, k->inc_start);
+        return emit_op(c, c->metering ? WA_OP_br_ne_i32_inc_m : WA_OP_br_ne_i32_inc) &&
+               emit(c, k->a) && emit(c, k->inc_k) && emit(c, k->b);
+    }
     return emit_op(c, br_op(c, br + idx)) && emit(c, k->a) && emit(c, k->b);
 }
 
@@ -1085,6 +1143,103 @@ static bool fuse_load(cc *c, uint32_t op, const vent *a, const vent *b, bool *fu
     c->op_offset = at;
     TRY(ok);
     note_dst(c, start + 1);
+    if (m == WA_OP_i32_add_m || m == WA_OP_i64_add_m || m == WA_OP_f32_add_m ||
+        m == WA_OP_f64_add_m) {
+        c->am_end = c->code_len;
+        c->am_start = start;
+        c->am_op = m;
+        c->am_other = other;
+        c->am_addr = addr;
+        c->am_k = k;
+        c->am_off = off;
+        c->am_dst = slot_at(c, h);
+        c->am_wasm = c->ld_wasm;
+    }
+    *fused = true;
+    return true;
+}
+
+/* a op (b shift k): when one operand of an i32 xor/or/add is the value the last shift by
+   a constant produced (and nothing was emitted since), the shift is taken back and op
+   shifts itself. */
+static bool fuse_shift(cc *c, uint32_t op, const vent *a, const vent *b, bool *fused)
+{
+    uint32_t base;
+    *fused = false;
+    switch (op) {
+    case WA_OP_i32_xor:
+        base = WA_OP_i32_xor_rotl;
+        break;
+    case WA_OP_i32_or:
+        base = WA_OP_i32_or_rotl;
+        break;
+    case WA_OP_i32_add:
+        base = WA_OP_i32_add_rotl;
+        break;
+    default:
+        return true;
+    }
+    if (c->sh_end != c->code_len || c->code[c->sh_start + 1] != c->sh_dst) return true;
+    uint32_t h = c->vs_len, other;
+    if (b->kind == V_SLOT && c->sh_dst == slot_at(c, h + 1) &&
+        (a->kind == V_SLOT || a->kind == V_LOCAL)) {
+        other = a->kind == V_LOCAL ? a->local : slot_at(c, h);
+    } else if (a->kind == V_SLOT && c->sh_dst == slot_at(c, h) && b->kind == V_LOCAL) {
+        other = b->local;
+    } else {
+        return true;
+    }
+    uint32_t src = c->sh_src, k = c->sh_k;
+    uint32_t m = base + (c->sh_op == WA_OP_i32_rotl_imm  ? 0
+                         : c->sh_op == WA_OP_i32_shl_imm ? 1
+                                                         : 2);
+    truncate_code(c, c->sh_start);
+    uint32_t start = c->code_len;
+    TRY(emit_op(c, m) && emit(c, slot_at(c, h)) && emit(c, other) && emit(c, src) && emit(c, k));
+    note_dst(c, start + 1);
+    *fused = true;
+    return true;
+}
+
+/* The row of an i32 add/and/or/xor in the a op (b op2 c) table, or -1. */
+static int bin_row(uint32_t op)
+{
+    switch (op) {
+    case WA_OP_i32_add:
+        return 0;
+    case WA_OP_i32_and:
+        return 1;
+    case WA_OP_i32_or:
+        return 2;
+    case WA_OP_i32_xor:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+/* a op (b op2 c): as fuse_shift, for an i32 add/and/or/xor of two slots consumed by the
+   next add/and/or/xor. */
+static bool fuse_bin(cc *c, uint32_t op, const vent *a, const vent *b, bool *fused)
+{
+    int row = bin_row(op);
+    *fused = false;
+    if (row < 0 || c->bn_end != c->code_len || c->code[c->bn_start + 1] != c->bn_dst) return true;
+    uint32_t h = c->vs_len, other;
+    if (b->kind == V_SLOT && c->bn_dst == slot_at(c, h + 1) &&
+        (a->kind == V_SLOT || a->kind == V_LOCAL)) {
+        other = a->kind == V_LOCAL ? a->local : slot_at(c, h);
+    } else if (a->kind == V_SLOT && c->bn_dst == slot_at(c, h) && b->kind == V_LOCAL) {
+        other = b->local;
+    } else {
+        return true;
+    }
+    uint32_t x = c->bn_a, y = c->bn_b;
+    uint32_t m = WA_OP_i32_add_add3 + 4 * (uint32_t)row + (uint32_t)bin_row(c->bn_op);
+    truncate_code(c, c->bn_start);
+    uint32_t start = c->code_len;
+    TRY(emit_op(c, m) && emit(c, slot_at(c, h)) && emit(c, other) && emit(c, x) && emit(c, y));
+    note_dst(c, start + 1);
     *fused = true;
     return true;
 }
@@ -1115,6 +1270,10 @@ static bool numeric(cc *c, uint8_t opc)
     if (c->live) {
         bool fused;
         TRY(fuse_load(c, d->op, &a, &b, &fused));
+        if (fused) return push(c, d->out);
+        TRY(fuse_shift(c, d->op, &a, &b, &fused));
+        if (fused) return push(c, d->out);
+        TRY(fuse_bin(c, d->op, &a, &b, &fused));
         if (fused) return push(c, d->out);
     }
     if (c->live) {
@@ -1187,6 +1346,23 @@ static bool numeric(cc *c, uint8_t opc)
         TRY(emit_op(c, op) && emit(c, slot_at(c, h)) && emit(c, sx) && emit(c, sy));
         note_dst(c, start + 1);
         if (is_cmp(op)) note_cmp(c, start, op, sx, sy, slot_at(c, h));
+        if (use_imm &&
+            (op == WA_OP_i32_rotl_imm || op == WA_OP_i32_shl_imm || op == WA_OP_i32_shr_u_imm)) {
+            c->sh_end = c->code_len;
+            c->sh_start = start;
+            c->sh_op = op;
+            c->sh_src = sx;
+            c->sh_k = sy;
+            c->sh_dst = slot_at(c, h);
+        }
+        if (!use_imm && bin_row(op) >= 0) {
+            c->bn_end = c->code_len;
+            c->bn_start = start;
+            c->bn_op = op;
+            c->bn_a = sx;
+            c->bn_b = sy;
+            c->bn_dst = slot_at(c, h);
+        }
     }
     return push(c, d->out);
 }
@@ -1252,6 +1428,24 @@ static bool store(cc *c, uint32_t op, uint8_t t, uint32_t nat)
     if (c->live) {
         uint32_t h = c->vs_len, sa, sv, k;
         TRY(address(c, &a, h, &sa, &k));
+        if (v.kind == V_SLOT && c->am_end == c->code_len && slot_at(c, h + 1) == c->am_dst &&
+            c->code[c->am_start + 1] == c->am_dst && sa == c->am_addr && k == c->am_k &&
+            offset == c->am_off &&
+            (op == WA_OP_store64) == (c->am_op == WA_OP_i64_add_m || c->am_op == WA_OP_f64_add_m) &&
+            (op == WA_OP_store64 || op == WA_OP_store32)) {
+            /* [x] = [x] + y: the add stores its result itself */
+            uint32_t m = WA_OP_i32_add_to_m + (c->am_op == WA_OP_i32_add_m   ? 0
+                                               : c->am_op == WA_OP_i64_add_m ? 1
+                                               : c->am_op == WA_OP_f32_add_m ? 2
+                                                                             : 3);
+            uint32_t other = c->am_other, at = c->op_offset;
+            truncate_code(c, c->am_start);
+            c->op_offset = c->am_wasm; /* a trap is the load's */
+            bool ok =
+                emit_op(c, m) && emit(c, sa) && emit(c, other) && emit(c, k) && emit(c, offset);
+            c->op_offset = at;
+            return ok;
+        }
         TRY(operand(c, &v, h + 1, &sv));
         TRY(emit_op(c, op) && emit(c, sa) && emit(c, sv) && emit(c, k) && emit(c, offset));
     }
@@ -1285,7 +1479,7 @@ static bool emit_ins(cc *c, uint32_t op, uint32_t n, const uint32_t *u)
 static bool read_blocktype(cc *c, ctl *f)
 {
     int64_t v;
-    if (!wa__read_s33(&c->r, &v)) return rd_fail(c);
+    TRY(rd_sleb(c, 33, &v));
     f->bt_type = 0;
     f->bt_val = 0;
     if (v >= 0) {
@@ -1341,7 +1535,7 @@ static bool op_block(cc *c, uint8_t kind)
     memset(&nf, 0, sizeof nf);
     nf.kind = kind;
     TRY(read_blocktype(c, &nf));
-    cond k = {0, 0, 0};
+    cond k = {0, 0, 0, NONE, 0};
     if (kind == K_IF) TRY(pop_cond(c, &k));
     TRY(push_frame(c, &nf));
     ctl *f = top_ctl(c);
@@ -1684,6 +1878,9 @@ static bool op_local_set(cc *c, bool tee)
             c->code[c->last_dst] = x;
             c->cmp_end = NONE;
             c->ld_end = NONE;
+            c->sh_end = NONE;
+            c->bn_end = NONE;
+            c->am_end = NONE;
         } else if (!(e.kind == V_LOCAL && e.local == x)) {
             TRY(emit_value(c, &e, h, x));
         }
@@ -1991,13 +2188,13 @@ static bool step(cc *c, uint8_t opc)
         if (c->live) TRY(operand(c, &a, c->vs_len, &u[0]));
         return emit_dst_ins(c, WA_OP_memory_grow, WA_I32, 1, u);
     case 0x41: { /* i32.const */
-        int32_t k;
-        if (!wa__read_s32(&c->r, &k)) return rd_fail(c);
+        int64_t k;
+        TRY(rd_sleb(c, 32, &k));
         return push_const(c, WA_I32, (uint32_t)k);
     }
     case 0x42: { /* i64.const */
         int64_t k;
-        if (!wa__read_s64(&c->r, &k)) return rd_fail(c);
+        TRY(rd_sleb(c, 64, &k));
         return push_const(c, WA_I64, (uint64_t)k);
     }
     case 0x43: { /* f32.const */
@@ -2121,7 +2318,10 @@ static bool compile_body(cc *c, uint32_t i)
     while (c->cs_len > 0) {
         uint8_t opc;
         c->op_offset = wa__reader_offset(&c->r);
-        if (c->r.p >= c->r.end) return fail(c, WA_ERR_MALFORMED, "END opcode expected");
+        if (c->r.p >= c->r.end)
+            return fail(c, WA_ERR_MALFORMED, "%s",
+                        c->op_offset >= c->m->len ? "unexpected end of section or function"
+                                                  : "END opcode expected");
         opc = *c->r.p++;
         if (c->live) c->fuel_count++;
         TRY(step(c, opc));

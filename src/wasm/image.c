@@ -34,6 +34,7 @@ enum {
 #define MAX_FRAME_SLOTS (1u << 24)
 #define MAX_FLOW_BYTES  ((size_t)64 << 20)
 #define MAX_FLOW_PASSES 1000u
+#define CODE_PAD        8u /* zero units after the code: the verifier reads 8 fields ahead */
 
 /* ---- checksum ----
  * Four independent lanes over 8-byte words, then the tail, then a final mix. Every step
@@ -239,6 +240,7 @@ typedef struct opdesc {
     uint8_t len; /* units, code word included; 0 for VAR */
     uint8_t nf;  /* operand fields */
     uint8_t rule;
+    bool ready;      /* filled in (prepare_op) */
     bool var;        /* layout VAR: the length comes from a rule */
     bool ok;         /* may appear in verified code */
     uint8_t slots;   /* fields naming slots (bit k: field k) */
@@ -292,42 +294,55 @@ static bool has_imm(const opdesc *d)
     return false;
 }
 
-static void build_ops(opdesc *ops)
+/* Whether word occurs in name (names are short: a plain scan). */
+static bool has_word(const char *name, const char *word)
 {
-    for (unsigned op = 0; op < WA_OP_COUNT; op++) {
-        opdesc *d = &ops[op];
-        memset(d, 0, sizeof *d);
-        if (strcmp(op_layouts[op], "VAR") == 0) {
-            d->var = true;
-            continue; /* only with a rule below */
-        }
+    for (; *name; name++) {
+        const char *a = name, *b = word;
+        while (*b && *a == *b)
+            a++, b++;
+        if (!*b) return true;
+    }
+    return false;
+}
+
+/* Fills d for opcode op from its layout and the rules above. Loads prepare only the
+   opcodes their code uses. */
+static void prepare_op(opdesc *d, unsigned op)
+{
+    memset(d, 0, sizeof *d);
+    d->ready = true;
+    unsigned si = 0, ns = sizeof specials / sizeof specials[0];
+    while (si < ns && specials[si].op != op)
+        si++;
+    if (strcmp(op_layouts[op], "VAR") == 0) {
+        d->var = true; /* only with a rule */
+    } else {
         d->ok = parse_layout(op_layouts[op], d) && 1u + d->nf == op_lens[op];
         d->len = (uint8_t)(1 + d->nf);
         for (unsigned k = 0; k < d->nf; k++) {
             if (d->kind[k] == FK_DST || d->kind[k] == FK_SRC) d->slots |= (uint8_t)(1u << k);
             if (d->kind[k] == FK_TARGET) d->targets |= (uint8_t)(1u << k);
         }
-        if (d->ok && has_imm(d))
+        if (d->ok && si == ns && has_imm(d))
             for (unsigned w = 0; w < sizeof index_words / sizeof index_words[0]; w++)
-                if (strstr(op_names[op], index_words[w])) d->ok = false;
+                if (has_word(op_names[op], index_words[w])) d->ok = false;
     }
-    for (unsigned i = 0; i < sizeof specials / sizeof specials[0]; i++) {
-        opdesc *d = &ops[specials[i].op];
-        d->rule = specials[i].rule;
-        if (strcmp(op_layouts[specials[i].op], specials[i].layout) != 0) {
-            d->ok = false;
-        } else if (strcmp(specials[i].layout, "VAR") == 0) {
-            d->ok = true;
-        } else {
-            opdesc t;
-            d->ok = parse_layout(specials[i].layout, &t) && 1u + t.nf == op_lens[specials[i].op];
-        }
-        if (d->rule == R_REJECT) d->ok = false;
-        /* a call's argument base may equal frame_slots (no arguments, no results): the
-           rule checks base + max(params, results) <= frame_slots instead */
-        if (d->rule == R_CALL || d->rule == R_CALL_IMPORT) d->slots &= (uint8_t)~2u;
-        if (d->rule == R_CALL_INDIRECT) d->slots &= (uint8_t)~8u;
-    }
+    if (si == ns) return;
+    d->rule = specials[si].rule;
+    if (strcmp(op_layouts[op], specials[si].layout) != 0) d->ok = false;
+    if (d->var && strcmp(op_layouts[op], specials[si].layout) == 0) d->ok = true;
+    if (d->rule == R_REJECT) d->ok = false;
+    /* a call's argument base may equal frame_slots (no arguments, no results): the rule
+       checks base + max(params, results) <= frame_slots instead */
+    if (d->rule == R_CALL || d->rule == R_CALL_IMPORT) d->slots &= (uint8_t)~2u;
+    if (d->rule == R_CALL_INDIRECT) d->slots &= (uint8_t)~8u;
+}
+
+static void build_ops(opdesc *ops)
+{
+    for (unsigned op = 0; op < WA_OP_COUNT; op++)
+        prepare_op(&ops[op], op);
 }
 
 /* ---- serializing ---- */
@@ -478,7 +493,7 @@ wa_status wa_module_serialize(const wa_module *m, uint8_t **out, size_t *len, wa
 
 typedef struct vctx {
     const wa_module *m;
-    const opdesc *ops;
+    opdesc *ops; /* prepared as opcodes are met */
     wa_error *err;
     uint32_t fi; /* function index (module space) */
     /* scratch, sized for the largest function */
@@ -569,6 +584,7 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
     while (p < n) {
         uint32_t op = code[p];
         if (op >= WA_OP_COUNT) return bad(v, p, "unknown opcode %u", op);
+        if (UNLIKELY(!v->ops[op].ready)) prepare_op(&v->ops[op], op);
         const opdesc *d = &v->ops[op];
         if (!d->ok) return bad(v, p, "opcode %s not allowed", op_names[op]);
         uint64_t len = d->len;
@@ -576,9 +592,15 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
         if (len == 0 || len > n - p) return bad(v, p, "%s runs past the end", op_names[op]);
         v->bound[p >> 6] |= 1ull << (p & 63);
         const uint32_t *ins = code + p;
-        for (unsigned mask = d->slots; mask; mask &= mask - 1) {
-            uint32_t x = ins[1 + __builtin_ctz(mask)];
-            if (x >= S) return bad(v, p, "%s: slot %u out of range", op_names[op], x);
+        /* all eight possible fields compared at once (the arena has CODE_PAD units after
+           the last function), then masked by the fields that name slots */
+        unsigned over = (unsigned)(ins[1] >= S) | (unsigned)(ins[2] >= S) << 1 |
+                        (unsigned)(ins[3] >= S) << 2 | (unsigned)(ins[4] >= S) << 3 |
+                        (unsigned)(ins[5] >= S) << 4 | (unsigned)(ins[6] >= S) << 5 |
+                        (unsigned)(ins[7] >= S) << 6 | (unsigned)(ins[8] >= S) << 7;
+        if (UNLIKELY(over & d->slots)) {
+            uint32_t x = ins[1 + __builtin_ctz(over & d->slots)];
+            return bad(v, p, "%s: slot %u out of range", op_names[op], x);
         }
         for (unsigned mask = d->targets; mask; mask &= mask - 1)
             v->tfield[nt++] = (uint32_t)p + 1 + (uint32_t)__builtin_ctz(mask);
@@ -946,9 +968,10 @@ static wa_status load_code(wa_module *m, const uint8_t *recs, const uint8_t *cod
     comp->fns = wa__alloc(cfg, (size_t)n * sizeof *comp->fns);
     if (!comp->fns) return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
     comp->fn_count = n;
-    comp->code = wa__alloc_uninit(cfg, (size_t)units * sizeof *comp->code);
+    comp->code = wa__alloc_uninit(cfg, ((size_t)units + CODE_PAD) * sizeof *comp->code);
     if (!comp->code) return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
-    comp->code_units = units;
+    comp->code_units = (size_t)units + CODE_PAD;
+    memset(comp->code + units, 0, CODE_PAD * sizeof *comp->code);
     if (punits) {
         comp->pcmaps = wa__alloc_uninit(cfg, (size_t)punits * sizeof *comp->pcmaps);
         if (!comp->pcmaps) return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
@@ -993,7 +1016,7 @@ static wa_status load_code(wa_module *m, const uint8_t *recs, const uint8_t *cod
         return image_fail(err, "function records do not cover the code");
 
     opdesc ops[WA_OP_COUNT];
-    build_ops(ops);
+    memset(ops, 0, sizeof ops);
     vctx v;
     memset(&v, 0, sizeof v);
     v.m = m;
@@ -1087,4 +1110,13 @@ wa_status wa_module_deserialize(const wa_config *cfg, const uint8_t *bytes, size
     }
     *out = m;
     return WA_OK;
+}
+
+bool wa__image_op_verifiable(uint32_t op, const char **name)
+{
+    if (op >= WA_OP_COUNT) return false;
+    opdesc d;
+    prepare_op(&d, op);
+    if (name) *name = op_names[op];
+    return d.ok;
 }

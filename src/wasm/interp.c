@@ -303,11 +303,13 @@ enum {
     } while (0)
 
 /* Metered code: pays the fuel at ip[k] for the segment control enters. */
-#define CHARGE(k)                                   \
-    do {                                            \
-        uint32_t f_ = ip[k];                        \
-        if (UNLIKELY(fuel < f_)) TRAP(OUT_OF_FUEL); \
-        fuel -= f_;                                 \
+#define CHARGE(k)                                                \
+    do {                                                         \
+        uint32_t f_ = ip[k];                                     \
+        if (UNLIKELY(__builtin_sub_overflow(fuel, f_, &fuel))) { \
+            fuel += f_;                                          \
+            TRAP(OUT_OF_FUEL);                                   \
+        }                                                        \
     } while (0)
 
 #define SLOT(k)      fp[ip[k]]
@@ -349,6 +351,20 @@ enum {
         uint32_t a = U32(2), b = IMM(3); \
         SET32(1, expr);                  \
         NEXT();                          \
+    }
+#define BINSH32(name, expr) /* a op (b shift k) */   \
+    OP(name)                                         \
+    {                                                \
+        uint32_t a = U32(2), b = U32(3), k = IMM(4); \
+        SET32(1, expr);                              \
+        NEXT();                                      \
+    }
+#define BIN3_32(name, expr) /* a op (b op2 c) */     \
+    OP(name)                                         \
+    {                                                \
+        uint32_t a = U32(2), b = U32(3), c = U32(4); \
+        SET32(1, expr);                              \
+        NEXT();                                      \
     }
 #define BIN64(name, expr)                \
     OP(name)                             \
@@ -523,6 +539,16 @@ enum {
         SLOT(1) = (expr);                                             \
         NEXT();                                                       \
     }
+#define ADDTOM(name, T, rd, n, expr)                                  \
+    OP(name)                                                          \
+    {                                                                 \
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + IMM(3)) + IMM(4); \
+        if (UNLIKELY(ea + (n) > memsize)) TRAP(MEM_OOB);              \
+        T a = rd(SLOT(2)), b = rd(ldm##n(mem + ea));                  \
+        uint64_t v = (expr);                                          \
+        memcpy(mem + ea, &v, (n));                                    \
+        NEXT();                                                       \
+    }
 #define ldm4(p)   ld32(p)
 #define ldm8(p)   ld64(p)
 #define AS_U32(v) ((uint32_t)(v))
@@ -590,6 +616,59 @@ static wa_status run(wa_thread *th, wa_func *f, uint64_t *base, wa_error *err,
 dispatch:
     switch ((wa_op)*ip) {
 #endif
+
+        /* ---- fused operators ---- */
+
+        OP(br_ne_i32_inc)
+        {
+            uint32_t a = U32(1) + IMM(2);
+            SET32(1, a);
+            if (a != IMM(3)) TAKE(4);
+            NEXT();
+        }
+
+        OP(br_ne_i32_inc_m)
+        {
+            uint32_t a = U32(1) + IMM(2);
+            SET32(1, a);
+            if (a != IMM(3)) {
+                CHARGE(5);
+                TAKE(4);
+            }
+            CHARGE(6);
+            NEXT();
+        }
+
+        BINSH32(i32_xor_rotl, a ^ rotl32(b, k))
+        BINSH32(i32_xor_shl, a ^ (b << (k & 31)))
+        BINSH32(i32_xor_shr_u, a ^ (b >> (k & 31)))
+        BINSH32(i32_or_rotl, a | rotl32(b, k))
+        BINSH32(i32_or_shl, a | (b << (k & 31)))
+        BINSH32(i32_or_shr_u, a | (b >> (k & 31)))
+        BINSH32(i32_add_rotl, a + rotl32(b, k))
+        BINSH32(i32_add_shl, a + (b << (k & 31)))
+        BINSH32(i32_add_shr_u, a + (b >> (k & 31)))
+        BIN3_32(i32_add_add3, a + (b + c))
+        BIN3_32(i32_add_and3, a + (b & c))
+        BIN3_32(i32_add_or3, a + (b | c))
+        BIN3_32(i32_add_xor3, a + (b ^ c))
+        BIN3_32(i32_and_add3, a & (b + c))
+        BIN3_32(i32_and_and3, a & (b & c))
+        BIN3_32(i32_and_or3, a & (b | c))
+        BIN3_32(i32_and_xor3, a & (b ^ c))
+        BIN3_32(i32_or_add3, a | (b + c))
+        BIN3_32(i32_or_and3, a | (b & c))
+        BIN3_32(i32_or_or3, a | (b | c))
+        BIN3_32(i32_or_xor3, a | (b ^ c))
+        BIN3_32(i32_xor_add3, a ^ (b + c))
+        BIN3_32(i32_xor_and3, a ^ (b & c))
+        BIN3_32(i32_xor_or3, a ^ (b | c))
+        BIN3_32(i32_xor_xor3, a ^ (b ^ c))
+
+        ADDTOM(i32_add_to_m, uint32_t, AS_U32, 4, (uint32_t)(a + b))
+        ADDTOM(i64_add_to_m, uint64_t, AS_U64, 8, a + b)
+        ADDTOM(f32_add_to_m, float, AS_F32, 4, bits_f32(a + b))
+        ADDTOM(f64_add_to_m, double, AS_F64, 8, bits_f64(a + b))
 
         OP(unreachable)
         {

@@ -305,6 +305,9 @@ wa_status wa__compile(wa_module *m, wa_error *err);
 void wa__compile_free(wa_module *m);
 /* image.c: the 64-bit checksum precompiled images carry (detects damage, not forgery). */
 uint64_t wa__image_hash(const uint8_t *p, size_t len);
+/* image.c: whether the image verifier accepts opcode op in function code (tests use it to
+   notice an opcode added to ops.def without a verification rule); *name gets its name. */
+bool wa__image_op_verifiable(uint32_t op, const char **name);
 
 /* ---- internal code (compile.c writes it, interp.c runs it) ---- */
 
@@ -350,6 +353,8 @@ enum {
     WA_LAYOUT_VAR = 1, /* the handler computes the length */
     WA_LAYOUT_D_A_D_A = 5,
     WA_LAYOUT_D_A_B_I_O = 6,
+    WA_LAYOUT_D_I_I_T = 5,
+    WA_LAYOUT_D_I_I_T_F_F = 7,
 };
 
 /* Which operand fields (bit i: field i after the code word) name slots, by layout. */
@@ -386,6 +391,8 @@ enum {
     WA_SLOTS_VAR = 1, /* br_table's index; pool_init has none that matter */
     WA_SLOTS_D_A_D_A = 15,
     WA_SLOTS_D_A_B_I_O = 7,
+    WA_SLOTS_D_I_I_T = 1,
+    WA_SLOTS_D_I_I_T_F_F = 1,
 };
 
 /* What a defined function compiled to. A frame holds frame_slots 64-bit slots: the

@@ -541,6 +541,8 @@ static result run_once(env *e)
         cr_outcome_destroy(o);
         return r;
     }
+    long countdown = e->fail->countdown; /* the harness's own reads do not fail */
+    e->fail->countdown = -1;
     if (cr_outcome_error(o) != CR_CALL_OK) {
         if (!cr_outcome_error_json(o) || !cr_outcome_error_display(o) ||
             !cr_outcome_error_variant(o))
@@ -550,8 +552,6 @@ static result run_once(env *e)
     r.commit = cr_outcome_error(o) == CR_CALL_OK && cr_outcome_root_hash(o) != NULL;
     r.json = strdup(json);
     if (!r.json) abort();
-    long countdown = e->fail->countdown; /* the harness's own reads do not fail */
-    e->fail->countdown = -1;
     r.stage = stage_hash(e->stage);
     r.pstage = e->pstage ? stage_hash(e->pstage) : 0;
     e->fail->countdown = countdown;

@@ -293,8 +293,13 @@ static void compile_rejects_simd_as_unsupported(void **state)
 static void compile_requires_end_opcode(void **state)
 {
     (void)state;
-    tmod t = {.funcs = (const tfunc[]){{NULL, NULL, NULL, BODY(0x01), "f"}}, .func_count = 1};
+    /* a body that stops short of the next one, and one that stops at the end of the module */
+    tmod t = {.funcs = (const tfunc[]){{NULL, NULL, NULL, BODY(0x01), "f"},
+                                       {NULL, NULL, NULL, BODY(0x0b), "g"}},
+              .func_count = 2};
     expect_invalid(&t, WA_ERR_MALFORMED, "END opcode expected");
+    tmod u = {.funcs = (const tfunc[]){{NULL, NULL, NULL, BODY(0x01), "f"}}, .func_count = 1};
+    expect_invalid(&u, WA_ERR_MALFORMED, "unexpected end of section or function");
 }
 
 static void compile_checks_unreachable_code(void **state)
@@ -460,6 +465,45 @@ static void interp_loop_constants_survive_calls(void **state)
     rig r;
     rig_open(&r, NULL, &t, NULL);
     expect_i32(&r, "f", NULL, 0, 1420);
+    rig_close(&r);
+}
+
+static uint32_t rotl_u32(uint32_t v, unsigned k)
+{
+    return v << k | v >> (32 - k);
+}
+
+static void interp_fused_operators_compute_their_parts(void **state)
+{
+    (void)state;
+    /* r = rotl(x, 7) ^ rotl(y, 13); r ^= x >> 3; r += (y << 5) | x; r += x + y; r ^= x & y:
+       shifts and add/and/or/xor consumed by the next operator become one instruction */
+    const tfunc fs[] = {
+        {I32 I32, I32, NULL,
+         BODY(0x20, 0, 0x41, 7, 0x77, 0x20, 1, 0x41, 13, 0x77, 0x73, 0x20, 0, 0x41, 3, 0x76, 0x73,
+              0x20, 1, 0x41, 5, 0x74, 0x20, 0, 0x72, 0x6a, 0x20, 0, 0x20, 1, 0x6a, 0x6a, 0x20, 0,
+              0x20, 1, 0x71, 0x73, 0x0b),
+         "f"},
+        /* [p] = [p] + v; return [p]: the add stores back itself, and traps as the load */
+        {I32 I32, I32, NULL,
+         BODY(0x20, 0, 0x20, 0, 0x28, 2, 0, 0x20, 1, 0x6a, 0x36, 2, 0, 0x20, 0, 0x28, 2, 0, 0x0b),
+         "g"},
+    };
+    tmod t = {.memory = true, .funcs = fs, .func_count = 2};
+    rig r;
+    rig_open(&r, NULL, &t, NULL);
+    uint32_t x = 0x9e3779b9u, y = 0x7f4a7c15u;
+    uint32_t want = rotl_u32(x, 7) ^ rotl_u32(y, 13);
+    want ^= x >> 3;
+    want += (y << 5) | x;
+    want += x + y;
+    want ^= x & y;
+    wa_value args[2] = {x, y};
+    expect_i32(&r, "f", args, 2, want);
+    wa_value g1[2] = {8, 5}, g2[2] = {8, 7}, g3[2] = {65534, 1};
+    expect_i32(&r, "g", g1, 2, 5);
+    expect_i32(&r, "g", g2, 2, 12);
+    expect_trap(&r, "g", g3, 2, WA_TRAP_MEM_OOB);
     rig_close(&r);
 }
 
@@ -718,6 +762,7 @@ int run_interp_tests(void)
         cmocka_unit_test(interp_exhausts_the_stack_by_recursion),
         cmocka_unit_test(interp_recursion_within_the_limit_works),
         cmocka_unit_test(interp_loop_constants_survive_calls),
+        cmocka_unit_test(interp_fused_operators_compute_their_parts),
         cmocka_unit_test(interp_returns_multiple_values),
         cmocka_unit_test(interp_calls_host_functions),
         cmocka_unit_test(interp_host_traps_unwind),

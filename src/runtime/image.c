@@ -71,6 +71,6 @@ CR_API cr_status cr_module_from_image(const cr_engine *eng, const uint8_t *bytes
         wa_module_deserialize(&eng->wcfg, bytes + IMAGE_HEADER, len - IMAGE_HEADER, &wm, &werr);
     if (ws == WA_ERR_NOMEM) return cr__module_fail(err, CR_ERR_NOMEM, "out of memory", NULL);
     if (ws != WA_OK)
-        return cr__module_fail(err, CR_ERR_IMAGE, "bad precompiled image: ", werr.message);
+        return cr__module_fail(err, CR_ERR_IMAGE, werr.message, NULL); /* already prefixed */
     return cr__module_wrap(eng, wm, out, err);
 }

@@ -28,22 +28,19 @@ static const char *const trap_msgs[] = {
 
 const char *wa_status_name(wa_status st)
 {
-    if ((unsigned)st >= sizeof status_names / sizeof status_names[0])
-        return "UNKNOWN";
+    if ((unsigned)st >= sizeof status_names / sizeof status_names[0]) return "UNKNOWN";
     return status_names[st];
 }
 
 const char *wa_status_str(wa_status st)
 {
-    if ((unsigned)st >= sizeof status_msgs / sizeof status_msgs[0])
-        return "unknown status";
+    if ((unsigned)st >= sizeof status_msgs / sizeof status_msgs[0]) return "unknown status";
     return status_msgs[st];
 }
 
 const char *wa_trap_str(wa_trap trap)
 {
-    if ((unsigned)trap >= sizeof trap_msgs / sizeof trap_msgs[0])
-        return "unknown trap";
+    if ((unsigned)trap >= sizeof trap_msgs / sizeof trap_msgs[0]) return "unknown trap";
     return trap_msgs[trap];
 }
 
@@ -51,8 +48,7 @@ wa_status wa_error_set(wa_error *err, wa_status st, const char *fmt, ...)
 {
     if (err) {
         err->st = st;
-        if (st != WA_ERR_TRAP)
-            err->trap = WA_TRAP_NONE;
+        if (st != WA_ERR_TRAP) err->trap = WA_TRAP_NONE;
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
@@ -64,21 +60,27 @@ wa_status wa_error_set(wa_error *err, wa_status st, const char *fmt, ...)
 const char *wa_valtype_name(wa_valtype t)
 {
     switch (t) {
-    case WA_I32: return "i32";
-    case WA_I64: return "i64";
-    case WA_F32: return "f32";
-    case WA_F64: return "f64";
-    case WA_V128: return "v128";
-    case WA_FUNCREF: return "funcref";
-    case WA_EXTERNREF: return "externref";
+    case WA_I32:
+        return "i32";
+    case WA_I64:
+        return "i64";
+    case WA_F32:
+        return "f32";
+    case WA_F64:
+        return "f64";
+    case WA_V128:
+        return "v128";
+    case WA_FUNCREF:
+        return "funcref";
+    case WA_EXTERNREF:
+        return "externref";
     }
     return "unknown";
 }
 
 bool wa_functype_equal(const wa_functype *a, const wa_functype *b)
 {
-    if (a == b)
-        return true;
+    if (a == b) return true;
     return a->param_count == b->param_count && a->result_count == b->result_count &&
            (a->param_count == 0 || memcmp(a->params, b->params, a->param_count) == 0) &&
            (a->result_count == 0 || memcmp(a->results, b->results, a->result_count) == 0);
@@ -97,40 +99,33 @@ static void *default_alloc(void *ud, void *ptr, size_t old_size, size_t new_size
 
 void *wa__alloc(const wa_config *cfg, size_t size)
 {
-    if (size == 0)
-        size = 1;
+    if (size == 0) size = 1;
     void *p;
     if (cfg && cfg->alloc)
         p = cfg->alloc(cfg->alloc_ud, NULL, 0, size);
     else
         p = default_alloc(NULL, NULL, 0, size);
-    if (p)
-        memset(p, 0, size);
+    if (p) memset(p, 0, size);
     return p;
 }
 
 void *wa__alloc_uninit(const wa_config *cfg, size_t size)
 {
-    if (size == 0)
-        size = 1;
-    if (cfg && cfg->alloc)
-        return cfg->alloc(cfg->alloc_ud, NULL, 0, size);
+    if (size == 0) size = 1;
+    if (cfg && cfg->alloc) return cfg->alloc(cfg->alloc_ud, NULL, 0, size);
     return default_alloc(NULL, NULL, 0, size);
 }
 
 void *wa__realloc(const wa_config *cfg, void *p, size_t old_size, size_t new_size)
 {
-    if (new_size == 0)
-        new_size = 1;
-    if (cfg && cfg->alloc)
-        return cfg->alloc(cfg->alloc_ud, p, old_size, new_size);
+    if (new_size == 0) new_size = 1;
+    if (cfg && cfg->alloc) return cfg->alloc(cfg->alloc_ud, p, old_size, new_size);
     return default_alloc(NULL, p, old_size, new_size);
 }
 
 void wa__free(const wa_config *cfg, void *p, size_t size)
 {
-    if (!p)
-        return;
+    if (!p) return;
     if (cfg && cfg->alloc)
         cfg->alloc(cfg->alloc_ud, p, size, 0);
     else

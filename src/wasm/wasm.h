@@ -12,17 +12,17 @@
 
 /* ---- statuses and traps (one list each; names and messages generated from them) ---- */
 
-#define WA_STATUS_MAP(X)                                                                   \
-    X(OK, "ok")                                                                            \
-    X(ERR_MALFORMED, "malformed module")                                                   \
-    X(ERR_INVALID, "invalid module")                                                       \
-    X(ERR_UNSUPPORTED, "unsupported")                                                      \
-    X(ERR_LINK, "link error")                                                              \
-    X(ERR_TRAP, "trap")                                                                    \
-    X(ERR_NOMEM, "out of memory")                                                          \
-    X(ERR_LIMIT, "implementation limit exceeded")                                          \
-    X(ERR_ARG, "invalid argument")                                                         \
-    X(ERR_NOT_FOUND, "not found")                                                          \
+#define WA_STATUS_MAP(X)                          \
+    X(OK, "ok")                                   \
+    X(ERR_MALFORMED, "malformed module")          \
+    X(ERR_INVALID, "invalid module")              \
+    X(ERR_UNSUPPORTED, "unsupported")             \
+    X(ERR_LINK, "link error")                     \
+    X(ERR_TRAP, "trap")                           \
+    X(ERR_NOMEM, "out of memory")                 \
+    X(ERR_LIMIT, "implementation limit exceeded") \
+    X(ERR_ARG, "invalid argument")                \
+    X(ERR_NOT_FOUND, "not found")                 \
     X(ERR_IMAGE, "bad precompiled image")
 
 typedef enum wa_status {
@@ -32,20 +32,20 @@ typedef enum wa_status {
 } wa_status;
 
 /* Trap kinds; the message is the spec test suite's wording. */
-#define WA_TRAP_MAP(X)                                                                     \
-    X(NONE, "no trap")                                                                     \
-    X(UNREACHABLE, "unreachable")                                                          \
-    X(MEM_OOB, "out of bounds memory access")                                              \
-    X(TABLE_OOB, "out of bounds table access")                                             \
-    X(INT_DIV_ZERO, "integer divide by zero")                                              \
-    X(INT_OVERFLOW, "integer overflow")                                                    \
-    X(INVALID_CONVERSION, "invalid conversion to integer")                                 \
-    X(INDIRECT_TYPE_MISMATCH, "indirect call type mismatch")                               \
-    X(UNDEFINED_ELEMENT, "undefined element")                                              \
-    X(UNINITIALIZED_ELEMENT, "uninitialized element")                                      \
-    X(STACK_EXHAUSTED, "call stack exhausted")                                             \
-    X(OUT_OF_FUEL, "out of fuel")                                                          \
-    X(INTERRUPTED, "interrupted")                                                          \
+#define WA_TRAP_MAP(X)                                       \
+    X(NONE, "no trap")                                       \
+    X(UNREACHABLE, "unreachable")                            \
+    X(MEM_OOB, "out of bounds memory access")                \
+    X(TABLE_OOB, "out of bounds table access")               \
+    X(INT_DIV_ZERO, "integer divide by zero")                \
+    X(INT_OVERFLOW, "integer overflow")                      \
+    X(INVALID_CONVERSION, "invalid conversion to integer")   \
+    X(INDIRECT_TYPE_MISMATCH, "indirect call type mismatch") \
+    X(UNDEFINED_ELEMENT, "undefined element")                \
+    X(UNINITIALIZED_ELEMENT, "uninitialized element")        \
+    X(STACK_EXHAUSTED, "call stack exhausted")               \
+    X(OUT_OF_FUEL, "out of fuel")                            \
+    X(INTERRUPTED, "interrupted")                            \
     X(HOST, "host function failed")
 
 typedef enum wa_trap {
@@ -116,7 +116,7 @@ typedef void *(*wa_alloc_fn)(void *ud, void *ptr, size_t old_size, size_t new_si
 /* ---- configuration ---- */
 
 typedef struct wa_config {
-    wa_alloc_fn alloc;       /* NULL: realloc/free */
+    wa_alloc_fn alloc; /* NULL: realloc/free */
     void *alloc_ud;
     uint32_t max_memory_pages; /* memory.grow beyond this returns -1; instantiation of a
                                   memory whose minimum exceeds it fails. Default 65536. */
@@ -138,8 +138,8 @@ typedef struct wa_module wa_module;
  * WA_ERR_INVALID, WA_ERR_UNSUPPORTED (SIMD), WA_ERR_LIMIT, WA_ERR_NOMEM.
  * The module is immutable afterwards and may be shared by threads.
  */
-wa_status wa_module_create(const wa_config *cfg, const uint8_t *bytes, size_t len,
-                           wa_module **out, wa_error *err);
+wa_status wa_module_create(const wa_config *cfg, const uint8_t *bytes, size_t len, wa_module **out,
+                           wa_error *err);
 void wa_module_destroy(wa_module *m);
 
 typedef enum wa_extern_kind {
@@ -163,11 +163,11 @@ typedef struct wa_extern_desc {
     const char *name;
     uint32_t name_len;
     wa_extern_kind kind;
-    uint32_t index;             /* index in its kind's space (exports) */
-    const wa_functype *func;    /* WA_EXTERN_FUNC */
-    wa_valtype elem_type;       /* WA_EXTERN_TABLE */
-    wa_limits limits;           /* TABLE, MEMORY */
-    wa_valtype global_type;     /* WA_EXTERN_GLOBAL */
+    uint32_t index;          /* index in its kind's space (exports) */
+    const wa_functype *func; /* WA_EXTERN_FUNC */
+    wa_valtype elem_type;    /* WA_EXTERN_TABLE */
+    wa_limits limits;        /* TABLE, MEMORY */
+    wa_valtype global_type;  /* WA_EXTERN_GLOBAL */
     bool global_mutable;
 } wa_extern_desc;
 
@@ -178,8 +178,8 @@ void wa_module_export(const wa_module *m, uint32_t i, wa_extern_desc *out);
 
 /* Summary for `inspect` and benchmarks. */
 typedef struct wa_module_info {
-    uint32_t type_count, func_count, import_func_count, table_count, memory_count,
-        global_count, elem_count, data_count, custom_count;
+    uint32_t type_count, func_count, import_func_count, table_count, memory_count, global_count,
+        elem_count, data_count, custom_count;
     size_t code_bytes;     /* wasm code section bytes */
     size_t compiled_bytes; /* internal code bytes */
 } wa_module_info;
@@ -228,8 +228,7 @@ typedef wa_status (*wa_host_fn)(void *env, wa_call_ctx *cx, const wa_value *args
 void wa_call_ctx_trap(wa_call_ctx *cx, wa_trap trap, const char *message);
 
 /* Host function object. Borrows type (copied). Free with wa_func_destroy. */
-wa_func *wa_func_new_host(const wa_config *cfg, const wa_functype *type, wa_host_fn fn,
-                          void *env);
+wa_func *wa_func_new_host(const wa_config *cfg, const wa_functype *type, wa_host_fn fn, void *env);
 void wa_func_destroy(wa_func *f); /* only for host functions made by wa_func_new_host */
 const wa_functype *wa_func_type(const wa_func *f);
 
@@ -302,8 +301,7 @@ wa_status wa_instance_create_cached(const wa_module *m, const wa_extern *imports
 void wa_instance_destroy_cached(wa_instance *inst, wa_memcache *cache);
 
 /* Looks up an export by name (length-counted). WA_ERR_NOT_FOUND if absent. */
-wa_status wa_instance_export(wa_instance *inst, const char *name, size_t name_len,
-                             wa_extern *out);
+wa_status wa_instance_export(wa_instance *inst, const char *name, size_t name_len, wa_extern *out);
 const wa_module *wa_instance_module(const wa_instance *inst);
 /* Memory 0 of the instance, or NULL. */
 wa_memory *wa_instance_memory(wa_instance *inst);

@@ -13,9 +13,9 @@
 #define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define WA_PAGE_SIZE  65536u
-#define WA_MAX_PAGES  65536u /* 4 GiB, wasm32 */
-#define WA_MAX_TABLE  0xffffffffu
+#define WA_PAGE_SIZE 65536u
+#define WA_MAX_PAGES 65536u /* 4 GiB, wasm32 */
+#define WA_MAX_TABLE 0xffffffffu
 
 /* Implementation limits (decode rejects beyond these with WA_ERR_LIMIT). */
 #define WA_MAX_FUNCS    1000000u
@@ -25,7 +25,7 @@
 
 /* ---- allocation through the config's allocator ---- */
 
-void *wa__alloc(const wa_config *cfg, size_t size);       /* zeroed; NULL on failure */
+void *wa__alloc(const wa_config *cfg, size_t size); /* zeroed; NULL on failure */
 /* Not zeroed: for big buffers whose pages should stay untouched until used (stacks). */
 void *wa__alloc_uninit(const wa_config *cfg, size_t size);
 void *wa__realloc(const wa_config *cfg, void *p, size_t old_size, size_t new_size);
@@ -68,8 +68,7 @@ static inline bool wa__read_u32(wa_reader *r, uint32_t *out)
         return true;
     }
     uint64_t v;
-    if (!wa__read_leb_slow(r, 32, false, &v))
-        return false;
+    if (!wa__read_leb_slow(r, 32, false, &v)) return false;
     *out = (uint32_t)v;
     return true;
 }
@@ -77,8 +76,7 @@ static inline bool wa__read_u32(wa_reader *r, uint32_t *out)
 static inline bool wa__read_s32(wa_reader *r, int32_t *out)
 {
     uint64_t v;
-    if (!wa__read_leb_slow(r, 32, true, &v))
-        return false;
+    if (!wa__read_leb_slow(r, 32, true, &v)) return false;
     *out = (int32_t)(uint32_t)v;
     return true;
 }
@@ -86,8 +84,7 @@ static inline bool wa__read_s32(wa_reader *r, int32_t *out)
 static inline bool wa__read_s33(wa_reader *r, int64_t *out) /* block types */
 {
     uint64_t v;
-    if (!wa__read_leb_slow(r, 33, true, &v))
-        return false;
+    if (!wa__read_leb_slow(r, 33, true, &v)) return false;
     *out = (int64_t)v;
     return true;
 }
@@ -95,8 +92,7 @@ static inline bool wa__read_s33(wa_reader *r, int64_t *out) /* block types */
 static inline bool wa__read_s64(wa_reader *r, int64_t *out)
 {
     uint64_t v;
-    if (!wa__read_leb_slow(r, 64, true, &v))
-        return false;
+    if (!wa__read_leb_slow(r, 64, true, &v)) return false;
     *out = (int64_t)v;
     return true;
 }
@@ -116,8 +112,7 @@ static inline bool wa__read_bytes(wa_reader *r, size_t len, const uint8_t **out)
 static inline bool wa__read_fixed(wa_reader *r, unsigned nbytes, uint64_t *out)
 {
     const uint8_t *b;
-    if (!wa__read_bytes(r, nbytes, &b))
-        return false;
+    if (!wa__read_bytes(r, nbytes, &b)) return false;
     uint64_t v = 0;
     for (unsigned i = 0; i < nbytes; i++)
         v |= (uint64_t)b[i] << (8 * i);
@@ -200,15 +195,15 @@ typedef struct wa_data_decl {
 /* A defined function: type, locals and body bytes, then what compile.c made of it. */
 typedef struct wa_func_decl {
     uint32_t type_idx;
-    uint32_t local_count;        /* declared locals, params excluded */
-    uint8_t *local_types;        /* local_count entries (expanded) */
-    const uint8_t *body;         /* first instruction (after the locals) */
-    const uint8_t *body_end;     /* one past the final `end` */
-    uint32_t body_offset;        /* offset of `body` in the module binary */
+    uint32_t local_count;    /* declared locals, params excluded */
+    uint8_t *local_types;    /* local_count entries (expanded) */
+    const uint8_t *body;     /* first instruction (after the locals) */
+    const uint8_t *body_end; /* one past the final `end` */
+    uint32_t body_offset;    /* offset of `body` in the module binary */
     /* Filled by compile.c: */
-    void *code;                  /* internal code, owned by the module */
-    size_t code_len;             /* bytes */
-    uint32_t frame_slots;        /* 64-bit slots a frame needs (params, locals, temps) */
+    void *code;           /* internal code, owned by the module */
+    size_t code_len;      /* bytes */
+    uint32_t frame_slots; /* 64-bit slots a frame needs (params, locals, temps) */
 } wa_func_decl;
 
 typedef struct wa_custom_decl {
@@ -232,9 +227,9 @@ struct wa_module {
     uint32_t import_func_count, import_table_count, import_memory_count, import_global_count;
 
     /* Index spaces: imports first, then definitions. */
-    uint32_t func_count;   /* imported + defined */
-    uint32_t *func_types;  /* type index of every function in the space */
-    wa_func_decl *funcs;   /* defined only: funcs[i] is function import_func_count + i */
+    uint32_t func_count;  /* imported + defined */
+    uint32_t *func_types; /* type index of every function in the space */
+    wa_func_decl *funcs;  /* defined only: funcs[i] is function import_func_count + i */
 
     uint32_t table_count;
     wa_table_decl *tables; /* whole space */
@@ -267,9 +262,9 @@ struct wa_module {
     void *compiled; /* engine-private compile results shared by all instances */
 
     /* Owned by decode.c: */
-    void *arena;                    /* every array above lives in these chunks */
+    void *arena;                           /* every array above lives in these chunks */
     const wa_export_decl **exports_sorted; /* by name (length, then bytes): lookups */
-    size_t code_bytes;              /* code section size */
+    size_t code_bytes;                     /* code section size */
     /* decode failed (malformed) after a complete code section: the bodies may hold an
        earlier error, which the reference decoder would report first */
     bool malformed_after_code;
@@ -405,9 +400,9 @@ typedef struct wa_fn {
     uint32_t param_count;
     uint32_t local_count;
     uint32_t result_count;
-    uint32_t func_idx;   /* index in the module's function space */
-    uint32_t entry_fuel; /* metering: fuel of the straight-line segment at entry, charged
-                            by the call (0 when not metered) */
+    uint32_t func_idx;     /* index in the module's function space */
+    uint32_t entry_fuel;   /* metering: fuel of the straight-line segment at entry, charged
+                              by the call (0 when not metered) */
     const uint32_t *pcmap; /* pcmap_count pairs (code unit, wasm byte offset), ascending:
                               where each instruction that can trap came from */
     uint32_t pcmap_count;
@@ -436,24 +431,24 @@ const int32_t *wa__op_words(void);
 /* ---- runtime objects (instance.c, memory.c; used by interp.c) ---- */
 
 struct wa_memory {
-    uint8_t *data;     /* reserved mapping; accessible bytes [0, size) */
-    uint64_t size;     /* bytes = pages * 64 KiB */
+    uint8_t *data; /* reserved mapping; accessible bytes [0, size) */
+    uint64_t size; /* bytes = pages * 64 KiB */
     uint32_t pages;
     uint32_t max_pages; /* effective: min(declared max, cfg->max_memory_pages) */
     bool has_max;       /* declared max (for import matching) */
     uint32_t decl_max;
-    size_t reserved;    /* bytes mapped */
+    size_t reserved; /* bytes mapped */
     const wa_config *cfg;
-    bool reused;        /* mapping from a memory cache: its pages are likely resident */
+    bool reused; /* mapping from a memory cache: its pages are likely resident */
 };
 
 struct wa_table {
     wa_value *elems;
     uint32_t size;
-    uint32_t max;       /* effective */
+    uint32_t max; /* effective */
     bool has_max;
     uint32_t decl_max;
-    uint32_t cap;       /* allocated entries */
+    uint32_t cap; /* allocated entries */
     uint8_t elem_type;
     const wa_config *cfg;
 };
@@ -469,31 +464,31 @@ struct wa_global {
    values are (wa_func *). */
 struct wa_func {
     const wa_functype *type;
-    wa_instance *inst;          /* owning instance; NULL for host functions */
-    const wa_func_decl *decl;   /* defined wasm function; NULL for host */
-    uint32_t idx;               /* index in the owning module's function space */
+    wa_instance *inst;        /* owning instance; NULL for host functions */
+    const wa_func_decl *decl; /* defined wasm function; NULL for host */
+    uint32_t idx;             /* index in the owning module's function space */
     wa_host_fn host;
     void *env;
-    const wa_config *cfg;       /* host functions made by wa_func_new_host */
-    wa_functype own_type;       /* host: copied type (points into own_vals) */
-    uint8_t *own_vals;          /* host: owned param+result bytes */
+    const wa_config *cfg; /* host functions made by wa_func_new_host */
+    wa_functype own_type; /* host: copied type (points into own_vals) */
+    uint8_t *own_vals;    /* host: owned param+result bytes */
 };
 
 struct wa_instance {
     const wa_module *m;
-    wa_memory *mem0;        /* memories[0] or NULL: the interpreter's fast path */
-    wa_memory **memories;   /* memory_count */
-    wa_table **tables;      /* table_count */
-    wa_global **globals;    /* global_count */
-    wa_func **funcs;        /* func_count: imported (borrowed) then own */
-    wa_func *own_funcs;     /* storage for defined functions (fixed-size records) */
-    uint8_t *elem_dropped;  /* elem_count flags: dropped or declarative */
-    uint8_t *data_dropped;  /* data_count flags */
+    wa_memory *mem0;       /* memories[0] or NULL: the interpreter's fast path */
+    wa_memory **memories;  /* memory_count */
+    wa_table **tables;     /* table_count */
+    wa_global **globals;   /* global_count */
+    wa_func **funcs;       /* func_count: imported (borrowed) then own */
+    wa_func *own_funcs;    /* storage for defined functions (fixed-size records) */
+    uint8_t *elem_dropped; /* elem_count flags: dropped or declarative */
+    uint8_t *data_dropped; /* data_count flags */
     /* objects the instance owns (defined memories/tables/globals) are freed with it */
     wa_memory *own_memory;
     wa_table *own_tables;
     wa_global *own_globals;
-    void *host_data;        /* embedder's pointer (unused by the engine) */
+    void *host_data; /* embedder's pointer (unused by the engine) */
 };
 
 /* memory.c */

@@ -2,8 +2,10 @@
  * crbench.c: times the engine through wasm.h, in-process, one measurement per repetition.
  *
  *   crbench [--fuel] [--reps R] --run FILE N    instantiate once, then time run(N) R times
- *   crbench [--fuel] [--reps R] --compile FILE  time decode+validate+compile (module
- *                                               create + destroy) R times
+ *   crbench [--fuel] [--reps R] [--threads T] --compile FILE
+ *                                               time decode+validate+compile (module
+ *                                               create + destroy) R times, with T compile
+ *                                               threads (default: the engine's choice)
  *   crbench [--fuel] [--reps R] --instantiate FILE
  *                                               compile once, then time instance create +
  *                                               destroy R times; imports are bound to
@@ -31,6 +33,7 @@ typedef struct options {
     uint32_t n;
     int reps;
     bool fuel;
+    uint32_t threads; /* compile threads (0: the engine's default) */
 } options;
 
 /* The objects bound to a module's imports; every pointer is owned. */
@@ -182,6 +185,7 @@ static int bench_compile(const options *o, const uint8_t *bytes, size_t len, dou
 {
     wa_config cfg = wa_config_default();
     cfg.metering = o->fuel;
+    cfg.compile_threads = o->threads;
     wa_error err;
     wa_module_info info;
     memset(&info, 0, sizeof info);
@@ -293,7 +297,7 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--fuel] [--reps R] --run FILE N\n"
-            "       %s [--fuel] [--reps R] --compile FILE\n"
+            "       %s [--fuel] [--reps R] [--threads T] --compile FILE\n"
             "       %s [--fuel] [--reps R] --instantiate FILE\n",
             argv0, argv0, argv0);
     return 2;
@@ -308,6 +312,8 @@ static int parse_args(int argc, char **argv, options *o)
         bool has_next = i + 1 < argc;
         if (strcmp(a, "--fuel") == 0) {
             o->fuel = true;
+        } else if (strcmp(a, "--threads") == 0 && has_next) {
+            o->threads = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(a, "--reps") == 0 && has_next) {
             o->reps = atoi(argv[++i]);
         } else if (strcmp(a, "--run") == 0 && i + 2 < argc) {

@@ -129,6 +129,10 @@ typedef struct cr_engine_config {
     void *trace_ud;
     /* NULL, or called with each text log_utf8 records, as it happens (trace_ud) */
     void (*trace_log)(void *ud, const char *msg, size_t len);
+    /* threads compiling a module's function bodies: 0 (default) picks one for modules
+       with less than 64 KiB of code, else one per online CPU up to 4; 1 compiles on the
+       calling thread only. alloc must be thread-safe when this may exceed 1. */
+    uint32_t compile_threads;
 } cr_engine_config;
 
 CR_API cr_engine_config cr_engine_config_default(void);

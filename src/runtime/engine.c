@@ -231,6 +231,7 @@ CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, 
         eng->wcfg.alloc_ud = eng;
     }
     eng->wcfg.max_memory_pages = c.limits.max_memory_pages;
+    eng->wcfg.compile_threads = c.compile_threads;
     /* runtime-model.md §5.4: a bounded budget derived from the 200 KiB native stack of
        upstream. Every local and operand takes an 8-byte slot here, so the value stack
        gets four times the native budget; deep recursion still ends in StackOverflow. */

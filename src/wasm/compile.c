@@ -11,8 +11,11 @@
  */
 #include "wasm_int.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <unistd.h>
 
 enum { V_SLOT, V_LOCAL, V_CONST, V_ADDIMM };
 enum { K_FUNC, K_BLOCK, K_LOOP, K_IF, K_ELSE };
@@ -2388,6 +2391,136 @@ void wa__compile_free(wa_module *m)
     m->compiled = NULL;
 }
 
+/*
+ * Compiling the bodies is the bulk of the work and each body is independent, so big
+ * modules are compiled by several threads. Each worker takes chunks of consecutive
+ * functions from a shared counter and appends their code to its own arena; the results
+ * are then laid out in function order, so the compiled module (and a precompiled image
+ * of it) is the same for any number of threads. On failure the error of the lowest
+ * failing function wins, as in a sequential pass: chunks are taken in increasing
+ * order and no worker takes a chunk beyond the lowest failure seen so far.
+ */
+#define CHUNK            8
+#define MAX_THREADS      8
+#define THREADS_MIN_CODE (64u * 1024) /* code section bytes below which one thread compiles */
+
+typedef struct cjob {
+    wa_module *m;
+    wa_compiled *comp;
+    uint32_t n;
+    size_t *offs;   /* per function: unit offset of its code, then of its pcmap (n each) */
+    uint8_t *owner; /* per function: the worker whose arena holds it */
+    _Atomic uint32_t next;
+    _Atomic uint32_t fail_at; /* lowest failing function index so far, or n */
+} cjob;
+
+typedef struct cworker {
+    cjob *job;
+    uint8_t id;
+    uint32_t *arena, *parena;
+    size_t units, cap, punits, pcap;
+    uint32_t fail_idx; /* n when this worker had no failure */
+    wa_status st;
+    wa_error err;
+} cworker;
+
+static bool grow_arena(const wa_config *cfg, uint32_t **a, size_t *cap, size_t need)
+{
+    if (need <= *cap) return true;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    uint32_t *na = wa__realloc(cfg, *a, *cap * sizeof **a, ncap * sizeof **a);
+    if (!na) return false;
+    *a = na;
+    *cap = ncap;
+    return true;
+}
+
+/* Records function i, just compiled into c, in the worker's arenas. */
+static bool keep_body(cworker *w, cc *c, uint32_t i)
+{
+    cjob *job = w->job;
+    const wa_config *cfg = &job->m->cfg;
+    if (!grow_arena(cfg, &w->arena, &w->cap, w->units + c->code_len) ||
+        !grow_arena(cfg, &w->parena, &w->pcap, w->punits + c->pcmap_len))
+        return nomem(c);
+    memcpy(w->arena + w->units, c->code, (size_t)c->code_len * sizeof *w->arena);
+    if (c->pcmap_len)
+        memcpy(w->parena + w->punits, c->pcmap, (size_t)c->pcmap_len * sizeof *w->parena);
+    job->offs[i] = w->units;
+    job->offs[job->n + i] = w->punits;
+    job->owner[i] = w->id;
+    wa_fn *fn = &job->comp->fns[i];
+    fn->pcmap_count = c->pcmap_len / 2;
+    fn->frame_slots = c->frame_slots;
+    fn->param_count = c->ft->param_count;
+    fn->local_count = c->nlocals - c->ft->param_count;
+    fn->result_count = c->ft->result_count;
+    fn->func_idx = c->func_idx;
+    fn->entry_fuel = c->metering ? c->entry_fuel : 0;
+    job->m->funcs[i].code_len = (size_t)c->code_len * sizeof *w->arena;
+    job->m->funcs[i].frame_slots = fn->frame_slots;
+    w->units += c->code_len;
+    w->punits += c->pcmap_len;
+    return true;
+}
+
+static void *compile_worker(void *arg)
+{
+    cworker *w = arg;
+    cjob *job = w->job;
+    cc c;
+    memset(&c, 0, sizeof c);
+    c.m = job->m;
+    c.cfg = &job->m->cfg;
+    c.err = &w->err;
+    c.words = wa__op_words();
+    c.metering = c.cfg->metering;
+    w->fail_idx = job->n;
+    for (;;) {
+        uint32_t lo = atomic_fetch_add(&job->next, CHUNK);
+        if (lo >= job->n || lo >= atomic_load(&job->fail_at)) break;
+        uint32_t hi = job->n - lo < CHUNK ? job->n : lo + CHUNK;
+        uint32_t i = lo;
+        while (i < hi && compile_body(&c, i) && keep_body(w, &c, i))
+            i++;
+        if (i < hi) {
+            w->fail_idx = i;
+            w->st = w->err.st;
+            uint32_t seen = atomic_load(&job->fail_at);
+            while (i < seen && !atomic_compare_exchange_weak(&job->fail_at, &seen, i)) {
+            }
+            break;
+        }
+    }
+    wa__free(c.cfg, c.ltypes, c.ltypes_cap);
+    wa__free(c.cfg, c.zk, c.zk_cap);
+    wa__free(c.cfg, c.fix, (size_t)c.fix_cap * sizeof *c.fix);
+    wa__free(c.cfg, c.lrefs, (size_t)c.lrefs_cap * sizeof *c.lrefs);
+    wa__free(c.cfg, c.vs, (size_t)c.vs_cap * sizeof *c.vs);
+    wa__free(c.cfg, c.cs, (size_t)c.cs_cap * sizeof *c.cs);
+    wa__free(c.cfg, c.code, (size_t)c.code_cap * sizeof *c.code);
+    wa__free(c.cfg, c.stubs, (size_t)c.stubs_cap * sizeof *c.stubs);
+    wa__free(c.cfg, c.seg_pts, (size_t)c.seg_cap * sizeof *c.seg_pts);
+    wa__free(c.cfg, c.pcmap, (size_t)c.pcmap_cap * sizeof *c.pcmap);
+    return NULL;
+}
+
+static uint32_t thread_count(const wa_module *m, uint32_t n)
+{
+    uint32_t want = m->cfg.compile_threads;
+    if (want == 0) {
+        if (m->code_bytes < THREADS_MIN_CODE) return 1;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        want = cpus < 1 ? 1 : cpus > 4 ? 4 : (uint32_t)cpus;
+    }
+    if (want > MAX_THREADS) want = MAX_THREADS;
+    uint32_t chunks = (n + CHUNK - 1) / CHUNK;
+    if (want > chunks) want = chunks ? chunks : 1;
+    return want;
+}
+
 wa_status wa__compile(wa_module *m, wa_error *err)
 {
     const wa_config *cfg = &m->cfg;
@@ -2396,107 +2529,113 @@ wa_status wa__compile(wa_module *m, wa_error *err)
     if (!comp) return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
     comp->fn_count = n;
     comp->fns = wa__alloc(cfg, (size_t)n * sizeof *comp->fns);
-    if (!comp->fns) {
-        free_compiled(cfg, comp);
-        return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+    cjob job;
+    memset(&job, 0, sizeof job);
+    job.m = m;
+    job.comp = comp;
+    job.n = n;
+    job.offs = wa__alloc(cfg, (size_t)n * 2 * sizeof *job.offs);
+    job.owner = wa__alloc(cfg, n);
+    atomic_init(&job.next, 0);
+    atomic_init(&job.fail_at, n);
+    uint32_t nw = thread_count(m, n);
+    cworker ws[MAX_THREADS];
+    pthread_t tids[MAX_THREADS];
+    memset(ws, 0, sizeof ws);
+    wa_status st = WA_OK;
+    if ((n && !comp->fns) || (n && (!job.offs || !job.owner))) {
+        st = wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+        goto done;
     }
 
-    cc c;
-    memset(&c, 0, sizeof c);
-    c.m = m;
-    c.cfg = cfg;
-    c.err = err;
-    c.words = wa__op_words();
-    c.metering = cfg->metering;
+    uint32_t started = 0; /* helper threads running; worker 0 is this thread */
+    for (uint32_t k = 0; k < nw; k++) {
+        ws[k].job = &job;
+        ws[k].id = (uint8_t)k;
+    }
+    for (uint32_t k = 1; k < nw; k++) {
+        if (pthread_create(&tids[k], NULL, compile_worker, &ws[k]) != 0) break;
+        started = k;
+    }
+    compile_worker(&ws[0]);
+    for (uint32_t k = 1; k <= started; k++)
+        pthread_join(tids[k], NULL);
 
-    size_t *offs = wa__alloc(cfg, (size_t)n * 2 * sizeof *offs);
-    size_t units = 0, cap = 0, punits = 0, pcap = 0;
-    uint32_t *arena = NULL, *parena = NULL;
-    bool ok = offs != NULL;
-    if (!ok) wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
-    for (uint32_t i = 0; ok && i < n; i++) {
-        ok = compile_body(&c, i);
-        if (!ok) break;
-        if (units + c.code_len > cap) {
-            size_t ncap = cap ? cap : 1024;
-            while (ncap < units + c.code_len)
-                ncap *= 2;
-            uint32_t *na = wa__realloc(cfg, arena, cap * sizeof *arena, ncap * sizeof *arena);
-            if (!na) {
-                ok = false;
-                wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
-                break;
-            }
-            arena = na;
-            cap = ncap;
+    uint32_t fail_idx = n;
+    const cworker *fw = NULL;
+    for (uint32_t k = 0; k <= started; k++) {
+        if (ws[k].fail_idx < fail_idx) {
+            fail_idx = ws[k].fail_idx;
+            fw = &ws[k];
         }
-        if (punits + c.pcmap_len > pcap) {
-            size_t ncap = pcap ? pcap : 1024;
-            while (ncap < punits + c.pcmap_len)
-                ncap *= 2;
-            uint32_t *na = wa__realloc(cfg, parena, pcap * sizeof *parena, ncap * sizeof *parena);
-            if (!na) {
-                ok = false;
-                wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
-                break;
-            }
-            parena = na;
-            pcap = ncap;
+    }
+    if (fw) {
+        st = fw->st ? fw->st : WA_ERR_INVALID;
+        if (err) *err = fw->err;
+        goto done;
+    }
+
+    /* One arena in function order: the sum of the workers' exact sizes. */
+    size_t units = 0, punits = 0;
+    for (uint32_t k = 0; k <= started; k++) {
+        units += ws[k].units;
+        punits += ws[k].punits;
+    }
+    if (started == 0) {
+        /* one worker: its arenas are already in order; trim them to what they hold */
+        bool ok = trim(cfg, &ws[0].arena, ws[0].cap, units);
+        ws[0].cap = ok ? units : 0;
+        ok = ok && trim(cfg, &ws[0].parena, ws[0].pcap, punits);
+        ws[0].pcap = ok ? punits : ws[0].parena ? ws[0].pcap : 0;
+        if (!ok) {
+            st = wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+            goto done;
         }
-        memcpy(arena + units, c.code, (size_t)c.code_len * sizeof *arena);
-        if (c.pcmap_len) memcpy(parena + punits, c.pcmap, (size_t)c.pcmap_len * sizeof *parena);
-        offs[i] = units;
-        offs[n + i] = punits;
-        comp->fns[i].pcmap_count = c.pcmap_len / 2;
-        punits += c.pcmap_len;
-        wa_fn *fn = &comp->fns[i];
-        fn->frame_slots = c.frame_slots;
-        fn->param_count = c.ft->param_count;
-        fn->local_count = c.nlocals - c.ft->param_count;
-        fn->result_count = c.ft->result_count;
-        fn->func_idx = c.func_idx;
-        fn->entry_fuel = c.metering ? c.entry_fuel : 0;
-        m->funcs[i].code_len = (size_t)c.code_len * sizeof *arena;
-        m->funcs[i].frame_slots = fn->frame_slots;
-        units += c.code_len;
+        comp->code = ws[0].arena;
+        comp->pcmaps = ws[0].parena;
+        ws[0].arena = ws[0].parena = NULL;
+    } else {
+        comp->code = units ? wa__alloc_uninit(cfg, units * sizeof *comp->code) : NULL;
+        comp->pcmaps = punits ? wa__alloc_uninit(cfg, punits * sizeof *comp->pcmaps) : NULL;
+        if ((units && !comp->code) || (punits && !comp->pcmaps)) {
+            comp->code_units = comp->code ? units : 0;
+            comp->pcmap_units = comp->pcmaps ? punits : 0;
+            st = wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
+            goto done;
+        }
+        size_t u = 0, pu = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            const cworker *w = &ws[job.owner[i]];
+            size_t len = m->funcs[i].code_len / sizeof *comp->code;
+            size_t plen = (size_t)comp->fns[i].pcmap_count * 2;
+            memcpy(comp->code + u, w->arena + job.offs[i], len * sizeof *comp->code);
+            if (plen)
+                memcpy(comp->pcmaps + pu, w->parena + job.offs[n + i], plen * sizeof *comp->pcmaps);
+            job.offs[i] = u;
+            job.offs[n + i] = pu;
+            u += len;
+            pu += plen;
+        }
     }
-
-    wa__free(cfg, c.ltypes, c.ltypes_cap);
-    wa__free(cfg, c.zk, c.zk_cap);
-    wa__free(cfg, c.fix, (size_t)c.fix_cap * sizeof *c.fix);
-    wa__free(cfg, c.lrefs, (size_t)c.lrefs_cap * sizeof *c.lrefs);
-    wa__free(cfg, c.vs, (size_t)c.vs_cap * sizeof *c.vs);
-    wa__free(cfg, c.cs, (size_t)c.cs_cap * sizeof *c.cs);
-    wa__free(cfg, c.code, (size_t)c.code_cap * sizeof *c.code);
-    wa__free(cfg, c.stubs, (size_t)c.stubs_cap * sizeof *c.stubs);
-    wa__free(cfg, c.seg_pts, (size_t)c.seg_cap * sizeof *c.seg_pts);
-    wa__free(cfg, c.pcmap, (size_t)c.pcmap_cap * sizeof *c.pcmap);
-
-    if (!ok) {
-        wa__free(cfg, arena, cap * sizeof *arena);
-        wa__free(cfg, parena, pcap * sizeof *parena);
-        wa__free(cfg, offs, (size_t)n * 2 * sizeof *offs);
-        free_compiled(cfg, comp);
-        return err ? err->st : WA_ERR_INVALID;
-    }
-    /* trim the arenas to what they hold: code_units and pcmap_units are exact sizes */
-    if (!trim(cfg, &arena, cap, units) || !trim(cfg, &parena, pcap, punits)) {
-        wa__free(cfg, arena, (arena ? units : 0) * sizeof *arena);
-        wa__free(cfg, parena, pcap * sizeof *parena);
-        wa__free(cfg, offs, (size_t)n * 2 * sizeof *offs);
-        free_compiled(cfg, comp);
-        return wa_error_set(err, WA_ERR_NOMEM, "out of memory: compiled code");
-    }
-    comp->code = arena;
     comp->code_units = units;
-    comp->pcmaps = parena;
     comp->pcmap_units = punits;
     for (uint32_t i = 0; i < n; i++) {
-        comp->fns[i].code = arena + offs[i];
-        comp->fns[i].pcmap = parena ? parena + offs[n + i] : NULL;
-        m->funcs[i].code = arena + offs[i];
+        comp->fns[i].code = comp->code + job.offs[i];
+        comp->fns[i].pcmap = comp->pcmaps ? comp->pcmaps + job.offs[n + i] : NULL;
+        m->funcs[i].code = (void *)comp->fns[i].code;
     }
-    wa__free(cfg, offs, (size_t)n * 2 * sizeof *offs);
+
+done:
+    for (uint32_t k = 0; k < nw; k++) {
+        wa__free(cfg, ws[k].arena, ws[k].cap * sizeof *ws[k].arena);
+        wa__free(cfg, ws[k].parena, ws[k].pcap * sizeof *ws[k].parena);
+    }
+    wa__free(cfg, job.offs, (size_t)n * 2 * sizeof *job.offs);
+    wa__free(cfg, job.owner, n);
+    if (st != WA_OK) {
+        free_compiled(cfg, comp);
+        return st;
+    }
     m->compiled = comp;
     return WA_OK;
 }

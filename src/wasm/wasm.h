@@ -124,6 +124,10 @@ typedef struct wa_config {
     size_t stack_bytes;        /* value + frame stack of one thread. Default 1 MiB */
     uint32_t max_call_depth;   /* frames. Default 10,000 */
     bool metering;             /* compile fuel charges into the code (default false) */
+    uint32_t compile_threads;  /* threads compiling function bodies; 0 (default): one for
+                                  modules with less than 64 KiB of code, else one per
+                                  online CPU, at most 4. The allocator must be thread-safe
+                                  when this may exceed 1. */
 } wa_config;
 
 wa_config wa_config_default(void);

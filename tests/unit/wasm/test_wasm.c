@@ -936,6 +936,114 @@ static void instance_survives_allocation_failures(void **state)
     module_free(m);
 }
 
+/* A module of n functions of type [] -> []; body k is `i32.const k; drop` unless k is in
+   bad[] (nbad entries), whose body is `i32.add` on an empty stack (type mismatch).
+   Returns malloc'ed bytes. */
+static uint8_t *many_functions(uint32_t n, const uint32_t *bad, size_t nbad, size_t *len)
+{
+    size_t cap = 64 + (size_t)n * 16, o = 0;
+    uint8_t *b = malloc(cap);
+    assert_non_null(b);
+    const uint8_t head[] = {HEADER, TYPE_VOID};
+    memcpy(b, head, sizeof head);
+    o = sizeof head;
+#define LEB(v)                                \
+    do {                                      \
+        uint32_t v_ = (v);                    \
+        do {                                  \
+            uint8_t byte_ = v_ & 0x7f;        \
+            v_ >>= 7;                         \
+            b[o++] = byte_ | (v_ ? 0x80 : 0); \
+        } while (v_);                         \
+    } while (0)
+    /* function section: n entries of type 0 (size first: count LEB + n bytes) */
+    b[o++] = 0x03;
+    uint32_t cnt_len = n < 128 ? 1 : n < 16384 ? 2 : 3;
+    LEB(cnt_len + n);
+    LEB(n);
+    memset(b + o, 0, n);
+    o += n;
+    /* code section, built after its size is known */
+    uint8_t *code = malloc((size_t)n * 16);
+    assert_non_null(code);
+    size_t co = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        bool is_bad = false;
+        for (size_t j = 0; j < nbad; j++)
+            is_bad |= bad[j] == k;
+        uint8_t body[16];
+        size_t bl = 0;
+        body[bl++] = 0x00; /* no locals */
+        if (is_bad) {
+            body[bl++] = 0x6a;
+        } else {
+            body[bl++] = 0x41;
+            uint32_t v = k; /* k < 2^13: positive sleb in at most two bytes */
+            do {
+                uint8_t byte = v & 0x7f;
+                v >>= 7;
+                body[bl++] = byte | (v || (byte & 0x40) ? 0x80 : 0);
+                if (!v && (byte & 0x40)) body[bl++] = 0x00;
+            } while (v);
+            body[bl++] = 0x1a;
+        }
+        body[bl++] = 0x0b;
+        code[co++] = (uint8_t)bl;
+        memcpy(code + co, body, bl);
+        co += bl;
+    }
+    b[o++] = 0x0a;
+    LEB((uint32_t)(cnt_len + co));
+    LEB(n);
+    memcpy(b + o, code, co);
+    o += co;
+#undef LEB
+    free(code);
+    assert_true(o <= cap);
+    *len = o;
+    return b;
+}
+
+/* Compiling with several threads gives the very code one thread gives (the precompiled
+   images are equal), and an invalid module the error of its lowest bad function. */
+static void compile_threads_give_the_same_result(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *bytes = many_functions(3000, NULL, 0, &len);
+    uint8_t *img[2] = {NULL, NULL};
+    size_t img_len[2];
+    const uint32_t threads[2] = {1, 4};
+    wa_error err;
+    for (int k = 0; k < 2; k++) {
+        wa_config cfg = wa_config_default();
+        cfg.compile_threads = threads[k];
+        wa_module *m;
+        assert_int_equal(wa_module_create(&cfg, bytes, len, &m, &err), WA_OK);
+        assert_int_equal(wa_module_serialize(m, &img[k], &img_len[k], &err), WA_OK);
+        wa_module_destroy(m);
+    }
+    assert_int_equal(img_len[0], img_len[1]);
+    assert_memory_equal(img[0], img[1], img_len[0]);
+    free(img[0]);
+    free(img[1]);
+    free(bytes);
+
+    const uint32_t bad[] = {2990, 1700, 1203};
+    bytes = many_functions(3000, bad, 3, &len);
+    for (int round = 0; round < 20; round++) {
+        wa_config cfg = wa_config_default();
+        cfg.compile_threads = round % 2 ? 4 : 2;
+        wa_module *m = NULL;
+        assert_int_equal(wa_module_create(&cfg, bytes, len, &m, &err), WA_ERR_INVALID);
+        assert_null(m);
+        assert_int_equal(err.func_idx, 1203);
+        assert_non_null(strstr(err.message, "function 1203"));
+        assert_non_null(strstr(err.message, "type mismatch"));
+    }
+    free(bytes);
+}
+
 /* The real application: compiles, links against host stubs, instantiates repeatedly. */
 static void instance_creates_kv_store(void **state)
 {
@@ -984,6 +1092,7 @@ int run_instance_tests(void)
         cmocka_unit_test(instance_rejects_memory_over_configured_cap),
         cmocka_unit_test(instance_survives_allocation_failures),
         cmocka_unit_test(instance_creates_kv_store),
+        cmocka_unit_test(compile_threads_give_the_same_result),
     };
     return cmocka_run_group_tests_name("instance", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -362,6 +363,7 @@ static void print_summary(FILE *out, const run_opts *o, const uint8_t *input, si
     fprintf(out, "storage    %zu set, %zu removed", nset, nremoved);
     if (have_private) fprintf(out, "; private %zu set, %zu removed", pset, premoved);
     fprintf(out, ": %s\n", committed ? "committed" : why);
+    fprintf(out, "gas used   %" PRIu64 "\n", cr_outcome_gas_used(oc));
 }
 
 static json_t *bytes_json(const uint8_t *p, size_t n)
@@ -555,6 +557,7 @@ int cr_cmd_run(int argc, char **argv)
         json_decref(j);
         json_object_set_new(full, "storage", jstore);
         json_object_set_new(full, "private_storage", jpriv);
+        json_object_set_new(full, "gas_used", json_integer((json_int_t)cr_outcome_gas_used(oc)));
         char *text = json_dumps(full, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (text) puts(text);
         free(text);

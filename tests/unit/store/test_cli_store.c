@@ -165,6 +165,9 @@ static void run_commits_init_and_root_hash_calls_only(void **state)
     /* a view call commits nothing, and a later process sees the earlier writes */
     j = run_json(f, "get", "{\"key\":\"foo\"}", NULL, 0);
     assert_string_equal(jstr(j, "returns"), "\"bar\"");
+    /* one gas unit per wasm operator: a kv_store get executes about 200,000 */
+    json_int_t gas = json_integer_value(json_object_get(j, "gas_used"));
+    assert_true(gas > 10000 && gas < 10000000);
     assert_false(committed(j));
     assert_string_equal(jstr(j, "method"), "get");
     assert_string_equal(jstr(j, "input"), "{\"key\":\"foo\"}");
@@ -245,6 +248,7 @@ static void run_human_summary_and_exit_codes(void **state)
     assert_int_equal(r->rc, 0);
     assert_contains(r->out, "root hash  ");
     assert_contains(r->out, "committed");
+    assert_contains(r->out, "\ngas used   ");
     free(r);
     r = cli(f->dir, "run", CR_KV_STORE, "get_result", "--store", f->store, "--input",
             "{\"key\":\"height\"}", NULL);

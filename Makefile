@@ -3,7 +3,7 @@
 #   make test   installs what is missing, builds, runs every test
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test test-asan test-switch demo bench fuzz format clean
+.PHONY: all deps build test test-asan test-switch test-tsan demo bench fuzz format clean
 
 all: build
 
@@ -27,6 +27,13 @@ test-switch: deps
 	@cmake --preset debug >/dev/null
 	@cmake --build build-debug -j $(JOBS)
 	@ctest --test-dir build-debug --output-on-failure -j $(JOBS) -R 'spec_|test_wasm|test_cli'
+
+# ThreadSanitizer over the engine's unit tests: threaded compilation, the interrupt flag.
+test-tsan: deps
+	@scripts/install-deps.sh --fuzz
+	@cmake --preset tsan >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target test_wasm
+	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R '^test_wasm$$'
 
 demo: build
 	@./build/examples/demo

@@ -291,15 +291,18 @@ enum {
         trap_kind = WA_TRAP_##kind; \
         goto trap;                  \
     } while (0)
+/* The interrupt flag, written by another thread: a relaxed atomic load (a plain load on
+   x86-64), so the poll is no data race. */
+#define INTERRUPT_SET() __atomic_load_n(intr, __ATOMIC_RELAXED)
 /* Takes the branch whose displacement is at ip[k]; backward branches (loops) poll the
    interrupt flag. */
-#define TAKE(k)                                                     \
-    do {                                                            \
-        ptrdiff_t k_ = (ptrdiff_t)(k);                              \
-        int32_t d_ = (int32_t)ip[k_];                               \
-        ip += k_ + d_;                                              \
-        if (UNLIKELY(d_ < 0) && UNLIKELY(*intr)) TRAP(INTERRUPTED); \
-        DISPATCH();                                                 \
+#define TAKE(k)                                                               \
+    do {                                                                      \
+        ptrdiff_t k_ = (ptrdiff_t)(k);                                        \
+        int32_t d_ = (int32_t)ip[k_];                                         \
+        ip += k_ + d_;                                                        \
+        if (UNLIKELY(d_ < 0) && UNLIKELY(INTERRUPT_SET())) TRAP(INTERRUPTED); \
+        DISPATCH();                                                           \
     } while (0)
 
 /* Metered code: pays the fuel at ip[k] for the segment control enters. */
@@ -1511,7 +1514,7 @@ enter:
     }
     fp = nfp;
     ip = callee->code;
-    if (UNLIKELY(*intr)) TRAP(INTERRUPTED);
+    if (UNLIKELY(INTERRUPT_SET())) TRAP(INTERRUPTED);
     DISPATCH();
 
 do_return:

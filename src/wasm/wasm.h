@@ -323,8 +323,9 @@ void wa_thread_destroy(wa_thread *th);
 void wa_thread_set_fuel(wa_thread *th, uint64_t fuel);
 uint64_t wa_thread_fuel(const wa_thread *th); /* remaining */
 
-/* Interruption: another thread may set *flag to non-zero; the run then traps
-   WA_TRAP_INTERRUPTED at the next loop back-edge or call. NULL disables. */
+/* Interruption: another thread may set *flag to non-zero, with an atomic store
+   (__atomic_store_n(flag, 1, __ATOMIC_RELAXED)); the run then traps WA_TRAP_INTERRUPTED
+   at the next loop back-edge or call. NULL disables. */
 void wa_thread_set_interrupt(wa_thread *th, const volatile int *flag);
 
 /*

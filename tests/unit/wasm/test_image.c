@@ -243,7 +243,7 @@ static void *watchdog_main(void *arg)
             last = g;
             ticks = 0;
         } else if (++ticks > 20) {
-            w->flag = 1;
+            __atomic_store_n(&w->flag, 1, __ATOMIC_RELAXED);
         }
     }
     return NULL;
@@ -278,7 +278,7 @@ static bool run_all(const wa_config *cfg, const wa_module *m, uint64_t fuel, wat
     if (w) wa_thread_set_interrupt(th, &w->flag);
     wa_thread_set_fuel(th, fuel);
     if (w) {
-        w->flag = 0;
+        __atomic_store_n(&w->flag, 0, __ATOMIC_RELAXED);
         atomic_fetch_add(&w->gen, 1);
     }
     if (wa_instance_create(m, s.ext, s.count, th, &inst, &err) != WA_OK) goto done;
@@ -293,7 +293,7 @@ static bool run_all(const wa_config *cfg, const wa_module *m, uint64_t fuel, wat
         wa_value args[16] = {0}, res[16] = {0};
         if (t->param_count > 16 || t->result_count > 16) continue;
         if (w) {
-            w->flag = 0;
+            __atomic_store_n(&w->flag, 0, __ATOMIC_RELAXED);
             atomic_fetch_add(&w->gen, 1);
         }
         wa_thread_set_fuel(th, fuel);

@@ -1781,9 +1781,10 @@ static bool emit_call_args(cc *c, const wa_functype *t, uint32_t *base)
 static bool finish_call(cc *c, const wa_functype *t)
 {
     drop_to(c, c->vs_len - t->param_count);
+    /* the results are slots; entries below the arguments may still read locals, so
+       pend_lo stays where it is (drop_to lowered it to the stack height if needed) */
     for (uint32_t i = 0; i < t->result_count; i++)
         TRY(push(c, t->results[i]));
-    c->pend_lo = c->vs_len;
     return true;
 }
 

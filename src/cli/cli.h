@@ -12,5 +12,6 @@ int cr_cmd_inspect(int argc, char **argv);
 int cr_cmd_scenario(int argc, char **argv);
 int cr_cmd_run(int argc, char **argv);
 int cr_cmd_compile(int argc, char **argv);
+int cr_cmd_bench(int argc, char **argv);
 
 #endif

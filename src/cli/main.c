@@ -18,6 +18,7 @@ static const command commands[] = {
     {"invoke", cr_cmd_invoke, "call an export of a plain WebAssembly module"},
     {"inspect", cr_cmd_inspect, "print a module's imports, exports and sizes"},
     {"compile", cr_cmd_compile, "compile an app to a precompiled image (.crm)"},
+    {"bench", cr_cmd_bench, "time calls of an app's method, a fresh instance per call"},
     {"spec", cr_cmd_spec, "run WebAssembly spec test scripts (wast2json output)"},
 };
 

@@ -515,6 +515,45 @@ static void run_sigkill_during_calls_leaves_whole_calls(void **state)
     assert_true(next > 0);
 }
 
+/* bench: setup calls, then timed calls with a fresh instance each; figures in JSON. */
+static void bench_times_calls_after_setup(void **state)
+{
+    cli_fixture *f = *state;
+    cli_result *r = cli(f->dir, "bench", CR_KV_STORE, "get", "--setup", "init", "--setup",
+                        "5*set={\"key\":\"k{i}\",\"value\":\"v{i}\"}", "--input",
+                        "{\"key\":\"k3\"}", "--calls", "20", "--warmup", "2", "--json", NULL);
+    if (r->rc != 0) fail_msg("bench exited %d: %s", r->rc, r->err);
+    json_error_t je;
+    json_t *j = json_loads(r->out, 0, &je);
+    assert_non_null(j);
+    assert_string_equal(jstr(j, "method"), "get");
+    assert_int_equal(json_integer_value(json_object_get(j, "calls")), 20);
+    assert_true(json_number_value(json_object_get(j, "per_s")) > 0);
+    double p50 = json_number_value(json_object_get(j, "p50_us"));
+    assert_true(p50 > 0 && p50 <= json_number_value(json_object_get(j, "p99_us")));
+    assert_true(json_integer_value(json_object_get(j, "gas_p50")) > 10000);
+    json_decref(j);
+    free(r);
+    /* the setup really ran: without it, get_unchecked panics and bench says so */
+    r = cli(f->dir, "bench", CR_KV_STORE, "get_unchecked", "--input", "{\"key\":\"k3\"}", "--calls",
+            "3", NULL);
+    assert_int_equal(r->rc, 1);
+    assert_contains(r->err, "guest panicked");
+    free(r);
+    r = cli(f->dir, "bench", CR_KV_STORE, "get_unchecked", "--setup", "init", "--setup",
+            "set={\"key\":\"k3\",\"value\":\"three\"}", "--input", "{\"key\":\"k3\"}", "--calls",
+            "3", NULL);
+    assert_int_equal(r->rc, 0);
+    assert_contains(r->out, "calls/s");
+    free(r);
+    r = cli(f->dir, "bench", CR_KV_STORE, "get", "--setup", "0*init", NULL);
+    assert_int_equal(r->rc, 2);
+    free(r);
+    r = cli(f->dir, "bench", CR_KV_STORE, NULL);
+    assert_int_equal(r->rc, 2);
+    free(r);
+}
+
 int run_cli_store_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +568,7 @@ int run_cli_store_tests(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(run_module_cache_rejects_damaged_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(compile_writes_image_that_run_accepts, setup, teardown),
+        cmocka_unit_test_setup_teardown(bench_times_calls_after_setup, setup, teardown),
         cmocka_unit_test_setup_teardown(run_sigkill_during_calls_leaves_whole_calls, setup,
                                         teardown),
     };

@@ -624,7 +624,9 @@ static bool operand(cc *c, const vent *e, uint32_t h, uint32_t *slot)
         *slot = e->local;
         return true;
     case V_CONST:
-        if (c->live && c->loop_depth > 0) {
+        /* a null reference stays out of the pool: the image verifier tracks which slots
+           hold funcrefs, and a pool slot also read as a number does not count as one */
+        if (c->live && c->loop_depth > 0 && !is_ref(e->type)) {
             uint32_t k = 0;
             while (k < c->pool_len && c->pool[k] != e->bits)
                 k++;

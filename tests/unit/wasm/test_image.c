@@ -395,6 +395,42 @@ static void image_round_trip_kv_store_keeps_exports_and_behaviour(void **state)
     free(wasm);
 }
 
+/* Found by tests/fuzz/diff (tests/regress/README.md): in a loop, a constant operand comes
+   from the function's constant pool; ref.null's zero shared the pool slot of an i32 zero
+   that a store had read, and the verifier, which forgets what any other instruction reads,
+   rejected the image of this valid module. (module (table 2 funcref) (memory 1)
+   (func (export "check") (local i32) (loop (i32.store (local.get 0) (i32.const 0))
+   (table.fill 0 (i32.const 0) (ref.null func) (i32.const 1))))) */
+static const uint8_t pooled_null_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02, 0x05, 0x03, 0x01, 0x00,
+    0x01, 0x07, 0x09, 0x01, 0x05, 0x63, 0x68, 0x65, 0x63, 0x6b, 0x00, 0x00, 0x0a, 0x19,
+    0x01, 0x17, 0x01, 0x01, 0x7f, 0x03, 0x40, 0x20, 0x00, 0x41, 0x00, 0x36, 0x02, 0x00,
+    0x41, 0x00, 0xd0, 0x70, 0x41, 0x01, 0xfc, 0x11, 0x00, 0x0b, 0x0b};
+
+static void image_round_trip_null_ref_in_loop(void **state)
+{
+    (void)state;
+    for (int metering = 0; metering < 2; metering++) {
+        wa_config cfg = wa_config_default();
+        cfg.metering = metering;
+        wa_module *m = compile(&cfg, pooled_null_wasm, sizeof pooled_null_wasm);
+        size_t len;
+        uint8_t *img = save(m, &len);
+        wa_module *m2 = load(&cfg, img, len);
+        wa_instance *inst = NULL;
+        wa_error err;
+        assert_int_equal(wa_instance_create(m2, NULL, 0, NULL, &inst, &err), WA_OK);
+        wa_extern e;
+        assert_int_equal(wa_instance_export(inst, "check", 5, &e), WA_OK);
+        assert_int_equal(wa_call(NULL, e.u.func, NULL, 0, NULL, 0, &err), WA_OK);
+        wa_instance_destroy(inst);
+        wa_module_destroy(m2);
+        wa_module_destroy(m);
+        free(img);
+    }
+}
+
 static void image_rejects_every_flipped_byte(void **state)
 {
     (void)state;
@@ -735,6 +771,7 @@ int run_image_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(image_round_trip_small_module_runs_the_same),
         cmocka_unit_test(image_round_trip_kv_store_keeps_exports_and_behaviour),
+        cmocka_unit_test(image_round_trip_null_ref_in_loop),
         cmocka_unit_test(image_rejects_every_flipped_byte),
         cmocka_unit_test(image_rejects_truncated_or_extended_images),
         cmocka_unit_test(image_rejects_other_builds_versions_and_configs),

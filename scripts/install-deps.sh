@@ -4,9 +4,9 @@
 set -euo pipefail
 
 pkgs=(cmake make gcc clang lld pkg-config liblmdb-dev libsodium-dev libcurl4-openssl-dev
-      libjansson-dev libcmocka-dev wabt)
+      libjansson-dev libcmocka-dev wabt nodejs)  # nodejs: tests/fuzz/diff replays against V8
 if [ "${1:-}" = "--bench" ]; then
-    pkgs+=(hyperfine nodejs)
+    pkgs+=(hyperfine)
 fi
 if [ "${1:-}" = "--fuzz" ]; then
     pkgs+=(libclang-rt-14-dev)

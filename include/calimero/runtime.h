@@ -133,6 +133,9 @@ typedef struct cr_engine_config {
        with less than 64 KiB of code, else one per online CPU up to 4; 1 compiles on the
        calling thread only. alloc must be thread-safe when this may exceed 1. */
     uint32_t compile_threads;
+    /* true (default): function bodies also become x86-64 machine code where the host is
+       x86-64 (the interpreter runs what the translator does not cover); false: interpret */
+    bool jit;
 } cr_engine_config;
 
 CR_API cr_engine_config cr_engine_config_default(void);

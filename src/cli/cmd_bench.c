@@ -33,6 +33,7 @@ static const char usage_text[] =
     "  --calls N             timed calls (default 1000)\n"
     "  --warmup N            untimed calls of METHOD before them (default 100)\n"
     "  --no-commit           drop the timed calls' writes (each sees the setup state)\n"
+    "  --no-jit              interpret only (no x86-64 machine code)\n"
     "  --limit NAME=VALUE    set one VMLimits field (repeatable; '--limit list' lists them)\n"
     "  --gas N               wasm operators allowed per call (= --limit max_gas=N)\n"
     "  --json                print the figures as one JSON object\n"
@@ -51,7 +52,7 @@ typedef struct bench_opts {
     const char *setup[MAX_SETUP];
     int nsetup;
     long calls, warmup;
-    bool no_commit, json;
+    bool no_commit, json, no_jit;
     cr_limits limits;
 } bench_opts;
 
@@ -107,6 +108,10 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         }
         if (!strcmp(a, "--no-commit")) {
             o->no_commit = true;
+            continue;
+        }
+        if (!strcmp(a, "--no-jit")) {
+            o->no_jit = true;
             continue;
         }
         if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
@@ -268,6 +273,7 @@ int cr_cmd_bench(int argc, char **argv)
     }
     cr_engine_config cfg = cr_engine_config_default();
     cfg.limits = o.limits;
+    cfg.jit = !o.no_jit;
     if (cr_engine_create(&cfg, &eng, &err) != CR_OK) {
         fprintf(stderr, "error: %s\n", err.message);
         goto out;

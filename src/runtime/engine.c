@@ -181,6 +181,7 @@ CR_API cr_engine_config cr_engine_config_default(void)
     cr_engine_config c;
     memset(&c, 0, sizeof c);
     c.limits = cr_limits_default();
+    c.jit = true;
     return c;
 }
 
@@ -232,6 +233,7 @@ CR_API cr_status cr_engine_create(const cr_engine_config *cfg, cr_engine **out, 
     }
     eng->wcfg.max_memory_pages = c.limits.max_memory_pages;
     eng->wcfg.compile_threads = c.compile_threads;
+    eng->wcfg.jit = eng->wcfg.jit && c.jit;
     /* runtime-model.md §5.4: a bounded budget derived from the 200 KiB native stack of
        upstream. Every local and operand takes an 8-byte slot here, so the value stack
        gets four times the native budget; deep recursion still ends in StackOverflow. */

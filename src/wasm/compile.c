@@ -2376,6 +2376,7 @@ static bool trim(const wa_config *cfg, uint32_t **p, size_t cap, size_t n)
 static void free_compiled(const wa_config *cfg, wa_compiled *comp)
 {
     if (!comp) return;
+    wa__jit_free(comp);
     wa__free(cfg, comp->pcmaps, comp->pcmap_units * sizeof *comp->pcmaps);
     wa__free(cfg, comp->code, comp->code_units * sizeof *comp->code);
     wa__free(cfg, comp->fns, (size_t)comp->fn_count * sizeof *comp->fns);

@@ -1108,6 +1108,7 @@ wa_status wa_module_deserialize(const wa_config *cfg, const uint8_t *bytes, size
         wa_module_destroy(m);
         return st;
     }
+    wa__jit_compile(m);
     *out = m;
     return WA_OK;
 }

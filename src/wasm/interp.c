@@ -15,6 +15,7 @@ typedef struct frame {
     uint64_t *ret_fp;       /* caller's frame */
     wa_instance *ret_inst;  /* caller's instance */
     const wa_fn *fn;        /* the function running in this frame */
+    const void *ret_native; /* caller's machine code resumes here (jit.c), or NULL */
 } frame;
 
 struct wa_thread {
@@ -603,6 +604,11 @@ static wa_status run(wa_thread *th, wa_func *f, uint64_t *base, wa_error *err,
     wa_trap trap_kind = WA_TRAP_NONE;
     const char *trap_msg = NULL;
     uint32_t exit_code[1] = {(uint32_t)words[WA_OP_exit]};
+
+    /* machine code (jit.c): where it resumes after the call being made, what runs next */
+    const void *pending_native = NULL, *jit_target = NULL;
+    wa_jit_ctx jcx;
+    jcx.intr = intr;
 
     /* state shared by the call paths */
     const wa_fn *callee = &fns[f->idx - inst->m->import_func_count];
@@ -1479,6 +1485,11 @@ call_obj:
         for (uint32_t i = 0; i < ft->result_count; i++)
             nfp[i] = narrow(ft->results[i], res[i]);
         RELOAD_MEM();
+        if (pending_native) {
+            jit_target = pending_native;
+            pending_native = NULL;
+            goto run_jit;
+        }
         ip = ret_ip;
         DISPATCH();
     }
@@ -1497,6 +1508,8 @@ enter:
     fsp->ret_fp = fp;
     fsp->ret_inst = inst;
     fsp->fn = callee;
+    fsp->ret_native = pending_native;
+    pending_native = NULL;
     fsp++;
     if (UNLIKELY(callee_inst != inst)) {
         inst = callee_inst;
@@ -1515,6 +1528,10 @@ enter:
     fp = nfp;
     ip = callee->code;
     if (UNLIKELY(INTERRUPT_SET())) TRAP(INTERRUPTED);
+    if (callee->jit) {
+        jit_target = callee->jit;
+        goto run_jit;
+    }
     DISPATCH();
 
 do_return:
@@ -1526,7 +1543,33 @@ do_return:
         SWITCH_INST();
     }
     RELOAD_MEM();
+    if (fsp->ret_native) {
+        jit_target = fsp->ret_native;
+        goto run_jit;
+    }
     DISPATCH();
+
+run_jit:
+    /* machine code of the function in fsp[-1] runs on frame fp until it returns, calls
+       (the interpreter makes the call, then resumes it) or traps */
+    jcx.mem = mem;
+    jcx.memsize = memsize;
+    jcx.fuel = fuel;
+    jcx.globals = inst->globals;
+    jcx.mem0 = inst->mem0;
+    {
+        int js = wa__jit_enter(inst->m->compiled, &jcx, fp, jit_target);
+        fuel = jcx.fuel;
+        RELOAD_MEM();
+        if (js == WA_JIT_RETURN) goto do_return;
+        ip = fsp[-1].fn->code + jcx.at;
+        if (js == WA_JIT_CALL) {
+            pending_native = jcx.resume;
+            DISPATCH();
+        }
+        trap_kind = (wa_trap)jcx.trap;
+        goto trap;
+    }
 
 trap:
     th->fuel = fuel;

@@ -141,5 +141,10 @@ wa_config wa_config_default(void)
     cfg.stack_bytes = 1u << 20;
     cfg.max_call_depth = 10000;
     cfg.metering = false;
+#ifdef WA_NO_JIT
+    cfg.jit = false;
+#else
+    cfg.jit = true;
+#endif
     return cfg;
 }

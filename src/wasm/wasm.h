@@ -128,6 +128,8 @@ typedef struct wa_config {
                                   modules with less than 64 KiB of code, else one per
                                   online CPU, at most 4. The allocator must be thread-safe
                                   when this may exceed 1. */
+    bool jit;                  /* translate function bodies to x86-64 machine code where the
+                                  host is x86-64 (default true; false: interpret only) */
 } wa_config;
 
 wa_config wa_config_default(void);

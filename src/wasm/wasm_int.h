@@ -406,6 +406,7 @@ typedef struct wa_fn {
     const uint32_t *pcmap; /* pcmap_count pairs (code unit, wasm byte offset), ascending:
                               where each instruction that can trap came from */
     uint32_t pcmap_count;
+    const void *jit; /* machine code of the body (jit.c), or NULL: interpreted */
 } wa_fn;
 
 /* m->compiled: what compile.c made of the whole module. */
@@ -416,7 +417,40 @@ typedef struct wa_compiled {
     size_t code_units;
     uint32_t *pcmaps; /* every function's pcmap, one allocation of pcmap_units units */
     size_t pcmap_units;
+    void *jit_code; /* jit.c: one executable mapping of jit_len bytes, or NULL */
+    size_t jit_len;
 } wa_compiled;
+
+/* ---- machine code (jit.c) ----
+ * Functions whose every instruction the translator knows run as x86-64 code that keeps
+ * the interpreter's frame layout (slots addressed from the frame pointer), so control
+ * passes between the two at function boundaries: the interpreter enters machine code
+ * through wa__jit_enter, and the code comes back to it to return, to trap, and for every
+ * call (the interpreter makes the call; when the callee returns, the caller's machine
+ * code resumes where it left off). Fuel and interruption are charged and polled exactly
+ * where the interpreter does. */
+typedef struct wa_jit_ctx {
+    uint8_t *mem;             /* in/out: memory 0's bytes (updated by memory.grow) */
+    uint64_t memsize;         /* in/out */
+    uint64_t fuel;            /* in/out */
+    const volatile int *intr; /* the interrupt flag (never NULL) */
+    wa_global **globals;      /* the running instance's globals */
+    wa_memory *mem0;          /* the running instance's memory 0, or NULL */
+    const void *resume;       /* out (WA_JIT_CALL): where the caller's code resumes */
+    uint32_t at;              /* out: code unit of the instruction that calls or traps */
+    uint32_t trap;            /* out (WA_JIT_TRAP): a wa_trap */
+} wa_jit_ctx;
+
+enum { WA_JIT_RETURN = 0, WA_JIT_CALL = 1, WA_JIT_TRAP = 2 };
+
+/* Translates what it can of a compiled module (after wa__compile or an image load);
+   functions it cannot translate stay interpreted. Never fails the module: without
+   memory for the code the module is interpreted. */
+void wa__jit_compile(wa_module *m);
+void wa__jit_free(wa_compiled *comp);
+/* Runs machine code at target (a function's entry, or a resume point) of comp on frame
+   fp. Returns a WA_JIT_* status; fills cx's out fields. */
+int wa__jit_enter(const wa_compiled *comp, wa_jit_ctx *cx, uint64_t *fp, const void *target);
 
 /* compile.c: the wasm byte offset of the instruction at ip in fn's code, 0 if unknown. */
 uint32_t wa__code_offset(const wa_fn *fn, const uint32_t *ip);

@@ -19,6 +19,7 @@
     X(instance)             \
     X(compile)              \
     X(interp)               \
+    X(jit)                  \
     X(image)
 
 #define TEST_WASM_DECLARE(group) int run_##group##_tests(void);

@@ -741,6 +741,168 @@ static void interp_interrupt_stops_loops_and_calls(void **state)
     rig_close(&r);
 }
 
+/* ---- jit: machine code against the interpreter ---- */
+
+/* What one call did, for comparing the tiers. */
+typedef struct tier_run {
+    wa_status st;
+    wa_value res;
+    wa_trap trap;
+    uint32_t func_idx, offset;
+    uint64_t fuel;
+    uint32_t memhash;
+    uint32_t jitted; /* functions with machine code */
+} tier_run;
+
+static tier_run run_tier(const tmod *t, bool jit, bool metering, uint64_t fuel, const char *name,
+                         const wa_value *args, uint32_t nargs)
+{
+    wa_config cfg = wa_config_default();
+    cfg.jit = jit;
+    cfg.metering = metering;
+    rig r;
+    rig_open(&r, &cfg, t, NULL);
+    tier_run o;
+    memset(&o, 0, sizeof o);
+    const wa_compiled *comp = r.m->compiled;
+    for (uint32_t i = 0; i < comp->fn_count; i++)
+        o.jitted += comp->fns[i].jit != NULL;
+    wa_thread_set_fuel(r.th, fuel);
+    wa_error err;
+    o.st = call(&r, name, args, nargs, &o.res, &err);
+    if (o.st != WA_OK) {
+        o.trap = err.trap;
+        o.func_idx = err.func_idx;
+        o.offset = err.offset;
+    }
+    o.fuel = wa_thread_fuel(r.th);
+    wa_memory *mem = wa_instance_memory(r.inst);
+    o.memhash = 2166136261u;
+    for (uint64_t i = 0; mem && i < wa_memory_size(mem); i++)
+        o.memhash = (o.memhash ^ wa_memory_data(mem)[i]) * 16777619u;
+    rig_close(&r);
+    return o;
+}
+
+/* Every function of the module, run by both tiers with plenty of fuel and with budgets
+   that run out at many points, must give the same result, trap, trap position, remaining
+   fuel and memory. */
+static void expect_same_tiers(const tmod *t, const char *name, const wa_value *args, uint32_t nargs,
+                              uint32_t fuel_points)
+{
+    for (int metering = 0; metering < 2; metering++) {
+        for (uint32_t k = 0; k <= (metering ? fuel_points : 0); k++) {
+            uint64_t fuel = k == 0 ? UINT64_MAX : (uint64_t)k * 7;
+            tier_run a = run_tier(t, false, metering, fuel, name, args, nargs);
+            tier_run b = run_tier(t, true, metering, fuel, name, args, nargs);
+            assert_int_equal(a.jitted, 0);
+            if (a.st != b.st || a.res != b.res || a.trap != b.trap || a.func_idx != b.func_idx ||
+                a.offset != b.offset || a.fuel != b.fuel || a.memhash != b.memhash)
+                fail_msg("%s (metering %d, fuel %llu): interpreter %s %llx trap %d at %u:%u "
+                         "fuel %llu mem %08x; machine code %s %llx trap %d at %u:%u fuel %llu "
+                         "mem %08x",
+                         name, metering, (unsigned long long)fuel, wa_status_name(a.st),
+                         (unsigned long long)a.res, a.trap, a.func_idx, a.offset,
+                         (unsigned long long)a.fuel, a.memhash, wa_status_name(b.st),
+                         (unsigned long long)b.res, b.trap, b.func_idx, b.offset,
+                         (unsigned long long)b.fuel, b.memhash);
+        }
+    }
+}
+
+static const tfunc tier_fns[] = {
+    /* 0 loop(n): sum = rotl(sum + n, 3) and mem[(4n) & 1020] = sum, n times */
+    {I32, I32, I32,
+     BODY(0x02, 0x40, 0x03, 0x40, 0x20, 0, 0x45, 0x0d, 1, 0x20, 0, 0x41, 4, 0x6c, 0x41, 0xfc, 0x07,
+          0x71, 0x20, 1, 0x36, 2, 0, 0x20, 1, 0x20, 0, 0x6a, 0x41, 3, 0x77, 0x21, 1, 0x20, 0, 0x41,
+          1, 0x6b, 0x21, 0, 0x0c, 0, 0x0b, 0x0b, 0x20, 1, 0x0b),
+     "loop"},
+    /* 1 div(a, b): a / b + a % b (signed) */
+    {I32 I32, I32, NULL, BODY(0x20, 0, 0x20, 1, 0x6d, 0x20, 0, 0x20, 1, 0x6f, 0x6a, 0x0b), "div"},
+    /* 2 divu(a, b): a / b ^ a % b (unsigned) */
+    {I32 I32, I32, NULL, BODY(0x20, 0, 0x20, 1, 0x6e, 0x20, 0, 0x20, 1, 0x70, 0x73, 0x0b), "divu"},
+    /* 3 peek(a): i32.load offset=8 */
+    {I32, I32, NULL, BODY(0x20, 0, 0x28, 2, 8, 0x0b), "peek"},
+    /* 4 grow(): memory.grow 1; mem[70000] = 42; mem[70000] */
+    {NULL, I32, NULL,
+     BODY(0x41, 1, 0x40, 0, 0x1a, 0x41, 0xf0, 0xa2, 0x04, 0x41, 42, 0x36, 2, 0, 0x41, 0xf0, 0xa2,
+          0x04, 0x28, 2, 0, 0x0b),
+     "grow"},
+    /* 5 pick(i): br_table 0 1 2 -> 10, 20, 30 */
+    {I32, I32, NULL,
+     BODY(0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x20, 0, 0x0e, 2, 0, 1, 2, 0x0b, 0x41, 10, 0x0f, 0x0b,
+          0x41, 20, 0x0f, 0x0b, 0x41, 30, 0x0b),
+     "pick"},
+    /* 6 twice(n): loop(n) + loop(n + 1) */
+    {I32, I32, NULL, BODY(0x20, 0, 0x10, 0, 0x20, 0, 0x41, 1, 0x6a, 0x10, 0, 0x6a, 0x0b), "twice"},
+    /* 7 wide(a, b): a * b + (a rem_s -1) + clz(b) + ctz(a) + (a >> 60) + rotr(a, b) */
+    {I64 I64, I64, NULL,
+     BODY(0x20, 0, 0x20, 1, 0x7e, 0x20, 0, 0x42, 0x7f, 0x81, 0x7c, 0x20, 1, 0x79, 0x7c, 0x20, 0,
+          0x7a, 0x7c, 0x20, 0, 0x42, 60, 0x87, 0x7c, 0x20, 0, 0x20, 1, 0x8a, 0x7c, 0x0b),
+     "wide"},
+    /* 8 bytes(a): store8/16 then load8_s + load16_u + i64.load32_s wrapped, select */
+    {I32, I32, NULL,
+     BODY(0x41, 0, 0x20, 0, 0x3a, 0, 0, 0x41, 2, 0x20, 0, 0x3b, 1, 0, 0x41, 0, 0x2c, 0, 0, 0x41, 2,
+          0x2f, 1, 0, 0x6a, 0x41, 0, 0x34, 2, 0, 0xa7, 0x6a, 0x41, 7, 0x20, 0, 0x1b, 0x0b),
+     "bytes"},
+    /* 9 fill(n): memory.fill(16, 0xab, n); memory.copy(100, 14, n); load 100 */
+    {I32, I32, NULL,
+     BODY(0x41, 16, 0x41, 0xab, 0x01, 0x20, 0, 0xfc, 11, 0, 0x41, 0xe4, 0, 0x41, 14, 0x20, 0, 0xfc,
+          10, 0, 0, 0x41, 0xe4, 0, 0x28, 2, 0, 0x0b),
+     "fill"},
+    /* 10 stop(): unreachable */
+    {NULL, NULL, NULL, BODY(0x00, 0x0b), "stop"},
+};
+
+static void jit_matches_the_interpreter(void **state)
+{
+    (void)state;
+    tmod t = {.memory = true, .funcs = tier_fns, .func_count = 11};
+#if defined(__x86_64__) && !defined(WA_NO_JIT)
+    tier_run r = run_tier(&t, true, true, UINT64_MAX, "stop", NULL, 0);
+    assert_int_equal(r.jitted, 11); /* every function here has machine code */
+#endif
+    wa_value n[] = {0, 1, 5, 300};
+    for (size_t i = 0; i < 4; i++) {
+        expect_same_tiers(&t, "loop", &n[i], 1, 40);
+        expect_same_tiers(&t, "twice", &n[i], 1, 30);
+        expect_same_tiers(&t, "pick", &n[i], 1, 4);
+        expect_same_tiers(&t, "bytes", &n[i], 1, 6);
+    }
+    const wa_value divs[][2] = {
+        {7, 2}, {(uint32_t)-7, 2}, {1, 0}, {0x80000000, (uint32_t)-1}, {5, (uint32_t)-1}};
+    for (size_t i = 0; i < 5; i++) {
+        expect_same_tiers(&t, "div", divs[i], 2, 2);
+        expect_same_tiers(&t, "divu", divs[i], 2, 2);
+    }
+    const wa_value wides[][2] = {{3, 5}, {(uint64_t)INT64_MIN, 1}, {0, 0}, {12345678901ull, 77}};
+    for (size_t i = 0; i < 4; i++)
+        expect_same_tiers(&t, "wide", wides[i], 2, 3);
+    wa_value addrs[] = {0, 65524, 65525, 0xfffffff8u};
+    for (size_t i = 0; i < 4; i++)
+        expect_same_tiers(&t, "peek", &addrs[i], 1, 1);
+    wa_value sizes[] = {0, 4, 65520, 65521};
+    for (size_t i = 0; i < 4; i++)
+        expect_same_tiers(&t, "fill", &sizes[i], 1, 2);
+    expect_same_tiers(&t, "grow", NULL, 0, 3);
+    expect_same_tiers(&t, "stop", NULL, 0, 1);
+}
+
+/* Machine code polls the interrupt flag on backward branches and calls like the
+   interpreter: a loop with no call in it stops too. */
+static void jit_interrupt_stops_a_tight_loop(void **state)
+{
+    (void)state;
+    volatile int flag = 1;
+    const tfunc fs[] = {{NULL, NULL, NULL, BODY(0x03, 0x40, 0x0c, 0, 0x0b, 0x0b), "spin"}};
+    tmod t = {.funcs = fs, .func_count = 1};
+    rig r;
+    rig_open(&r, NULL, &t, NULL);
+    wa_thread_set_interrupt(r.th, &flag);
+    expect_trap(&r, "spin", NULL, 0, WA_TRAP_INTERRUPTED);
+    rig_close(&r);
+}
+
 int run_compile_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -773,4 +935,13 @@ int run_interp_tests(void)
         cmocka_unit_test(interp_interrupt_stops_loops_and_calls),
     };
     return cmocka_run_group_tests_name("interp", tests, NULL, NULL);
+}
+
+int run_jit_tests(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(jit_matches_the_interpreter),
+        cmocka_unit_test(jit_interrupt_stops_a_tight_loop),
+    };
+    return cmocka_run_group_tests_name("jit", tests, NULL, NULL);
 }

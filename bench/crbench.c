@@ -11,7 +11,7 @@
  *                                               destroy R times; imports are bound to
  *                                               dummy objects of the declared types
  *
- * --fuel compiles with metering on. Output lines: "checksum <u64>" (--run), "fuel <used>"
+ * --fuel compiles with metering on; --no-jit interprets only (no machine code). Output lines: "checksum <u64>" (--run), "fuel <used>"
  * (--run --fuel: operators charged per call), "info code_bytes <n> compiled_bytes <n>"
  * (--compile) and "times_ms <t1> <t2> ...".
  */
@@ -34,6 +34,7 @@ typedef struct options {
     int reps;
     bool fuel;
     uint32_t threads; /* compile threads (0: the engine's default) */
+    bool no_jit;      /* interpret only */
 } options;
 
 /* The objects bound to a module's imports; every pointer is owned. */
@@ -184,6 +185,7 @@ static void print_times(const double *times, int reps)
 static int bench_compile(const options *o, const uint8_t *bytes, size_t len, double *times)
 {
     wa_config cfg = wa_config_default();
+    cfg.jit = !o->no_jit;
     cfg.metering = o->fuel;
     cfg.compile_threads = o->threads;
     wa_error err;
@@ -206,6 +208,7 @@ static int bench_compile(const options *o, const uint8_t *bytes, size_t len, dou
 static int bench_instantiate(const options *o, const uint8_t *bytes, size_t len, double *times)
 {
     wa_config cfg = wa_config_default();
+    cfg.jit = !o->no_jit;
     cfg.metering = o->fuel;
     wa_error err;
     wa_module *m = NULL;
@@ -241,6 +244,7 @@ done:
 static int bench_run(const options *o, const uint8_t *bytes, size_t len, double *times)
 {
     wa_config cfg = wa_config_default();
+    cfg.jit = !o->no_jit;
     cfg.metering = o->fuel;
     wa_error err;
     wa_module *m = NULL;
@@ -296,9 +300,9 @@ done:
 static int usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--fuel] [--reps R] --run FILE N\n"
-            "       %s [--fuel] [--reps R] [--threads T] --compile FILE\n"
-            "       %s [--fuel] [--reps R] --instantiate FILE\n",
+            "usage: %s [--fuel] [--no-jit] [--reps R] --run FILE N\n"
+            "       %s [--fuel] [--no-jit] [--reps R] [--threads T] --compile FILE\n"
+            "       %s [--fuel] [--no-jit] [--reps R] --instantiate FILE\n",
             argv0, argv0, argv0);
     return 2;
 }
@@ -312,6 +316,8 @@ static int parse_args(int argc, char **argv, options *o)
         bool has_next = i + 1 < argc;
         if (strcmp(a, "--fuel") == 0) {
             o->fuel = true;
+        } else if (strcmp(a, "--no-jit") == 0) {
+            o->no_jit = true;
         } else if (strcmp(a, "--threads") == 0 && has_next) {
             o->threads = (uint32_t)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(a, "--reps") == 0 && has_next) {

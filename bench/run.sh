@@ -119,6 +119,7 @@ run_one() {
     native) "$native" "$2" "$3" 1 ;;
     node) node "$here/node_runner.js" "$4" "$3" 1 1 ;;
     ours) "$crbench" --reps 1 --run "$4" "$3" ;;
+    interp) "$crbench" --no-jit --reps 1 --run "$4" "$3" ;;
     fuel) "$crbench" --fuel --reps 1 --run "$4" "$3" ;;
     esac
 }
@@ -138,7 +139,7 @@ stat_of() {
 selected=${BENCH_KERNELS:-$(echo "$kernel_table" | awk 'NF { print $1 }' | tr '\n' ' ')}
 mkdir -p "$out_dir"
 engines=(native node)
-[ "$have_ours" = 0 ] || engines+=(ours)
+[ "$have_ours" = 0 ] || engines+=(ours interp)
 [ "$have_ours" = 0 ] || [ "$do_fuel" = 0 ] || engines+=(fuel)
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo ?)
 echo "calimero-runtime benchmarks: $(nproc 2>/dev/null || echo ?) cores (load $load)," \
@@ -181,8 +182,10 @@ for k in $selected; do
     done
     nat_sum=${sum[native]:--} node_sum=${sum[node]:--}
     ours_sum=${sum[ours]:--} fuel_sum=${sum[fuel]:--} fuel_ops=${ops[fuel]:-}
+    interp_sum=${sum[interp]:--}
     nat_ms=$(stat_of native median) node_ms=$(stat_of node median)
     ours_ms=$(stat_of ours median) fuel_ms=$(stat_of fuel median)
+    interp_ms=$(stat_of interp median)
     mins="$(stat_of native min) $(stat_of node min) $(stat_of ours min) $(stat_of fuel min)"
 
     # check ENGINE CHECKSUM: compares with native; returns 1 (and records why) if different
@@ -205,10 +208,11 @@ for k in $selected; do
         check node "$node_sum" || node_ms=nan
         if [ "$have_ours" = 1 ]; then
             check ours "$ours_sum" || ours_ms=nan
+            check "ours interpreted" "$interp_sum" || interp_ms=nan
             [ "$do_fuel" = 0 ] || check "ours+fuel" "$fuel_sum" || fuel_ms=nan
         fi
     fi
-    rows+=("$k $n $nat_sum $nat_ms $node_ms $ours_ms $fuel_ms ${fuel_ops:-nan} $status $mins")
+    rows+=("$k $n $nat_sum $nat_ms $node_ms $ours_ms $fuel_ms ${fuel_ops:-nan} $status $mins $interp_ms")
     unset sum times ops
 done
 [ ! -t 2 ] || printf '%*s\r' 40 '' >&2
@@ -219,35 +223,38 @@ function fmt(v, d) { return v == "nan" ? "-" : sprintf("%." d "f", v) }
 function r(a, b) { return (a == "nan" || b == "nan" || b + 0 == 0) ? "nan" : a / b }
 function jn(v) { return v == "nan" ? "null" : v }
 BEGIN {
-    printf "%-8s %9s %9s %9s %8s %8s %9s %9s %7s  %s\n", "kernel", "native ms", "node ms",
-        "ours ms", "ours/nat", "node/nat", "fuel ms", "fuel/ours", "ns/op", "check"
-    print "-------- --------- --------- --------- -------- -------- --------- --------- -------  -----"
+    printf "%-8s %9s %9s %9s %8s %8s %9s %9s %9s %7s  %s\n", "kernel", "native ms", "node ms",
+        "ours ms", "ours/nat", "node/nat", "interp/nat", "fuel ms", "fuel/ours", "ns/op", "check"
+    print "-------- --------- --------- --------- -------- -------- ---------- --------- --------- -------  -----"
 }
 {
-    k = $1; nat = $4; nod = $5; ours = $6; fuel = $7; ops = $8; st = $9
-    ro = r(ours, nat); rn = r(nod, nat); rf = r(fuel, ours)
+    k = $1; nat = $4; nod = $5; ours = $6; fuel = $7; ops = $8; st = $9; itp = $14
+    ro = r(ours, nat); rn = r(nod, nat); rf = r(fuel, ours); ri = r(itp, nat)
     nsop = (ours == "nan" || ops == "nan" || ops + 0 == 0) ? "nan" : ours * 1e6 / ops
-    printf "%-8s %9s %9s %9s %8s %8s %9s %9s %7s  %s\n", k, fmt(nat, 1), fmt(nod, 1),
-        fmt(ours, 1), fmt(ro, 2), fmt(rn, 2), fmt(fuel, 1), fmt(rf, 2), fmt(nsop, 2), st
+    printf "%-8s %9s %9s %9s %8s %8s %10s %9s %9s %7s  %s\n", k, fmt(nat, 1), fmt(nod, 1),
+        fmt(ours, 1), fmt(ro, 2), fmt(rn, 2), fmt(ri, 2), fmt(fuel, 1), fmt(rf, 2), fmt(nsop, 2), st
     if (ro != "nan") { so += log(ro); co++ }
+    if (ri != "nan") { si += log(ri); ci++ }
     if (rn != "nan") { sn += log(rn); cn++ }
     if (rf != "nan") { sf += log(rf); cf++ }
     json = json sprintf("%s\n    {\"name\": \"%s\", \"n\": %s, \"checksum\": \"%s\", " \
         "\"native_ms\": %s, \"node_ms\": %s, \"ours_ms\": %s, \"ours_fuel_ms\": %s, " \
         "\"wasm_ops\": %s, \"ours_over_native\": %s, \"node_over_native\": %s, " \
-        "\"fuel_over_ours\": %s, \"ok\": %s, \"min_ms\": {\"native\": %s, \"node\": %s, " \
+        "\"fuel_over_ours\": %s, \"interp_ms\": %s, \"interp_over_native\": %s, " \
+        "\"ok\": %s, \"min_ms\": {\"native\": %s, \"node\": %s, " \
         "\"ours\": %s, \"ours_fuel\": %s}}", NR > 1 ? "," : "", k, $2, $3, jn(nat),
-        jn(nod), jn(ours), jn(fuel), jn(ops), jn(ro), jn(rn), jn(rf),
+        jn(nod), jn(ours), jn(fuel), jn(ops), jn(ro), jn(rn), jn(rf), jn(itp), jn(ri),
         st == "ok" ? "true" : "false", jn($10), jn($11), jn($12), jn($13))
 }
 END {
     go = co ? exp(so / co) : "nan"; gn = cn ? exp(sn / cn) : "nan"; gf = cf ? exp(sf / cf) : "nan"
-    print "-------- --------- --------- --------- -------- -------- --------- --------- -------  -----"
-    printf "%-8s %9s %9s %9s %8s %8s %9s %9s\n", "geomean", "", "", "", fmt(go, 2),
-        fmt(gn, 2), "", fmt(gf, 2)
+    gi = ci ? exp(si / ci) : "nan"
+    print "-------- --------- --------- --------- -------- -------- ---------- --------- --------- -------  -----"
+    printf "%-8s %9s %9s %9s %8s %8s %10s %9s %9s\n", "geomean", "", "", "", fmt(go, 2),
+        fmt(gn, 2), fmt(gi, 2), "", fmt(gf, 2)
     printf "@JSON_KERNELS [%s\n  ]\n", json
     printf "@JSON_GEOMEAN {\"ours_over_native\": %s, \"node_over_native\": %s, " \
-        "\"fuel_over_ours\": %s}\n", jn(go), jn(gn), jn(gf)
+        "\"interp_over_native\": %s, \"fuel_over_ours\": %s}\n", jn(go), jn(gn), jn(gi), jn(gf)
 }')
 printf '%s\n' "$table" | sed -n '/^@JSON_KERNELS/,$!p'
 json_kernels=$(printf '%s\n' "$table" | sed -n '/^@JSON_KERNELS/,/^  \]$/p' | sed 's/^@JSON_KERNELS //')

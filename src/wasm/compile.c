@@ -2412,8 +2412,10 @@ typedef struct cjob {
     wa_module *m;
     wa_compiled *comp;
     uint32_t n;
-    size_t *offs;   /* per function: unit offset of its code, then of its pcmap (n each) */
-    uint8_t *owner; /* per function: the worker whose arena holds it */
+    size_t *offs;    /* per function: unit offset of its code, then of its pcmap (n each) */
+    uint8_t *owner;  /* per function: the worker whose arena holds it */
+    size_t *jit_off; /* per function: its machine code in the worker's translator, or
+                        SIZE_MAX; NULL when machine code is off */
     _Atomic uint32_t next;
     _Atomic uint32_t fail_at; /* lowest failing function index so far, or n */
 } cjob;
@@ -2423,6 +2425,7 @@ typedef struct cworker {
     uint8_t id;
     uint32_t *arena, *parena;
     size_t units, cap, punits, pcap;
+    wa_jitter *jit;    /* machine code of the functions it compiles (jit.c), or NULL */
     uint32_t fail_idx; /* n when this worker had no failure */
     wa_status st;
     wa_error err;
@@ -2465,6 +2468,8 @@ static bool keep_body(cworker *w, cc *c, uint32_t i)
     fn->entry_fuel = c->metering ? c->entry_fuel : 0;
     job->m->funcs[i].code_len = (size_t)c->code_len * sizeof *w->arena;
     job->m->funcs[i].frame_slots = fn->frame_slots;
+    if (job->jit_off)
+        job->jit_off[i] = wa__jitter_add(w->jit, c->code, c->code_len, c->frame_slots);
     w->units += c->code_len;
     w->punits += c->pcmap_len;
     return true;
@@ -2482,6 +2487,7 @@ static void *compile_worker(void *arg)
     c.words = wa__op_words();
     c.metering = c.cfg->metering;
     w->fail_idx = job->n;
+    if (job->jit_off) w->jit = wa__jitter_create(c.cfg);
     for (;;) {
         uint32_t lo = atomic_fetch_add(&job->next, CHUNK);
         if (lo >= job->n || lo >= atomic_load(&job->fail_at)) break;
@@ -2540,6 +2546,7 @@ wa_status wa__compile(wa_module *m, wa_error *err)
     job.n = n;
     job.offs = wa__alloc(cfg, (size_t)n * 2 * sizeof *job.offs);
     job.owner = wa__alloc(cfg, n);
+    if (cfg->jit && n) job.jit_off = wa__alloc_uninit(cfg, (size_t)n * sizeof *job.jit_off);
     atomic_init(&job.next, 0);
     atomic_init(&job.fail_at, n);
     uint32_t nw = thread_count(m, n);
@@ -2628,14 +2635,22 @@ wa_status wa__compile(wa_module *m, wa_error *err)
         comp->fns[i].pcmap = comp->pcmaps ? comp->pcmaps + job.offs[n + i] : NULL;
         m->funcs[i].code = (void *)comp->fns[i].code;
     }
+    if (job.jit_off) {
+        wa_jitter *jits[MAX_THREADS];
+        for (uint32_t k = 0; k <= started; k++)
+            jits[k] = ws[k].jit;
+        wa__jit_install(comp, jits, started + 1, job.owner, job.jit_off);
+    }
 
 done:
     for (uint32_t k = 0; k < nw; k++) {
+        wa__jitter_destroy(ws[k].jit);
         wa__free(cfg, ws[k].arena, ws[k].cap * sizeof *ws[k].arena);
         wa__free(cfg, ws[k].parena, ws[k].pcap * sizeof *ws[k].parena);
     }
     wa__free(cfg, job.offs, (size_t)n * 2 * sizeof *job.offs);
     wa__free(cfg, job.owner, n);
+    wa__free(cfg, job.jit_off, job.jit_off ? (size_t)n * sizeof *job.jit_off : 0);
     if (st != WA_OK) {
         free_compiled(cfg, comp);
         return st;

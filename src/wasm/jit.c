@@ -56,42 +56,62 @@ typedef struct jbuf {
     const wa_config *cfg;
     uint8_t *p;
     size_t len, cap;
-    bool oom;
+    bool oom;      /* out of memory: writes go to scratch and are discarded */
+    uint8_t *heap; /* the allocated buffer (p, unless oom) */
+    size_t heap_cap;
+    uint8_t scratch[64];
 } jbuf;
 
-static void put(jbuf *b, const void *src, size_t n)
+static __attribute__((noinline)) void grow_buf(jbuf *b, size_t n)
 {
-    if (b->len + n > b->cap) {
-        size_t ncap = b->cap ? b->cap : 65536;
+    if (!b->oom) {
+        size_t ncap = b->cap ? b->cap * 2 : 65536;
         while (ncap < b->len + n)
             ncap *= 2;
-        uint8_t *np = b->oom ? NULL : wa__realloc(b->cfg, b->p, b->cap, ncap);
-        if (!np) {
-            b->oom = true;
-            b->len = 0; /* keep writing over the start: the result is discarded */
-            if (n > b->cap) return;
-        } else {
-            b->p = np;
-            b->cap = ncap;
+        uint8_t *np = wa__realloc(b->cfg, b->heap, b->heap_cap, ncap);
+        if (np) {
+            b->p = b->heap = np;
+            b->cap = b->heap_cap = ncap;
+            return;
         }
+        b->oom = true;
+        b->p = b->scratch;
+        b->cap = sizeof b->scratch;
     }
-    memcpy(b->p + b->len, src, n);
+    b->len = 0; /* keep writing over the scratch: the result is discarded */
+}
+
+static inline void ensure(jbuf *b, size_t n) /* n <= sizeof scratch */
+{
+    if (UNLIKELY(b->cap - b->len < n)) grow_buf(b, n);
+}
+
+static inline void b1(jbuf *b, uint8_t v)
+{
+    ensure(b, 1);
+    b->p[b->len++] = v;
+}
+
+static inline void b4(jbuf *b, uint32_t v)
+{
+    ensure(b, 4);
+    memcpy(b->p + b->len, &v, 4);
+    b->len += 4;
+}
+
+static inline void b8(jbuf *b, uint64_t v)
+{
+    ensure(b, 8);
+    memcpy(b->p + b->len, &v, 8);
+    b->len += 8;
+}
+
+static inline void put(jbuf *b, const uint8_t *src, size_t n) /* n <= sizeof scratch */
+{
+    ensure(b, n);
+    for (size_t i = 0; i < n; i++)
+        b->p[b->len + i] = src[i];
     b->len += n;
-}
-
-static void b1(jbuf *b, uint8_t v)
-{
-    put(b, &v, 1);
-}
-
-static void b4(jbuf *b, uint32_t v)
-{
-    put(b, &v, 4);
-}
-
-static void b8(jbuf *b, uint64_t v)
-{
-    put(b, &v, 8);
 }
 
 static void patch32(jbuf *b, size_t at, uint32_t v)
@@ -1177,104 +1197,164 @@ static void trampoline(jbuf *b)
         b1(b, 0xcc);
 }
 
-void wa__jit_compile(wa_module *m)
+/* A translator: its buffer of machine code and its scratch state. One per compiling
+   thread; the code it makes is position-independent (relative jumps within a function,
+   absolute addresses only of C helpers), so wa__jit_install can place it anywhere. */
+struct wa_jitter {
+    const wa_config *cfg;
+    jbuf b;
+    jfn j;
+    uint32_t *ops; /* one function's code as opcode numbers */
+    size_t ops_cap, map_cap;
+    int32_t lo; /* code words back to opcode numbers: opof[word - lo] */
+    size_t span;
+    uint16_t *opof;
+};
+
+wa_jitter *wa__jitter_create(const wa_config *cfg)
 {
-    wa_compiled *comp = m->compiled;
-    if (!m->cfg.jit || !comp || comp->jit_code || comp->fn_count == 0) return;
-    const wa_config *cfg = &m->cfg;
-    uint32_t n = comp->fn_count;
+    if (!cfg->jit) return NULL;
+    wa_jitter *t = wa__alloc(cfg, sizeof *t);
+    if (!t) return NULL;
+    t->cfg = cfg;
+    t->b.cfg = cfg;
+    t->j.b = &t->b;
+    t->j.cfg = cfg;
+    /* computed-goto builds store label offsets as code words, switch builds numbers */
     const int32_t *words = wa__op_words();
-    /* code words back to opcode numbers (computed-goto builds store label offsets) */
     int32_t lo = words[0], hi = words[0];
     for (uint32_t k = 1; k < WA_OP_COUNT; k++) {
         if (words[k] < lo) lo = words[k];
         if (words[k] > hi) hi = words[k];
     }
-    size_t span = (size_t)((int64_t)hi - lo) + 1;
-    uint16_t *opof = wa__alloc(cfg, span * sizeof *opof);
-    size_t *entry = wa__alloc(cfg, (size_t)n * sizeof *entry);
-    jbuf b = {cfg, NULL, 0, 0, false};
-    jfn j;
-    memset(&j, 0, sizeof j);
-    j.b = &b;
-    j.cfg = cfg;
-    uint32_t *ops = NULL; /* one function's code as opcode numbers */
-    size_t ops_cap = 0, map_cap = 0;
-    if (!opof || !entry) goto out;
-    for (size_t k = 0; k < span; k++)
-        opof[k] = UINT16_MAX;
+    t->lo = lo;
+    t->span = (size_t)((int64_t)hi - lo) + 1;
+    t->opof = wa__alloc_uninit(cfg, t->span * sizeof *t->opof);
+    if (!t->opof) {
+        wa__jitter_destroy(t);
+        return NULL;
+    }
+    memset(t->opof, 0xff, t->span * sizeof *t->opof);
     for (uint32_t k = 0; k < WA_OP_COUNT; k++)
-        opof[words[k] - lo] = (uint16_t)k;
+        t->opof[words[k] - lo] = (uint16_t)k;
+    return t;
+}
 
-    trampoline(&b);
-    for (uint32_t i = 0; i < n && !b.oom; i++) {
-        const wa_fn *fn = &comp->fns[i];
-        size_t units = m->funcs[i].code_len / sizeof(uint32_t);
-        entry[i] = SIZE_MAX;
-        if (!units || units > UINT32_MAX / 2 || fn->frame_slots > INT32_MAX / 8) continue;
-        if (units > ops_cap) {
-            uint32_t *no = wa__realloc(cfg, ops, ops_cap * sizeof *ops, units * sizeof *ops);
-            size_t *nm =
-                no ? wa__realloc(cfg, j.map, map_cap * sizeof *j.map, units * sizeof *j.map) : NULL;
-            if (no) ops = no, ops_cap = units;
-            if (nm) j.map = nm, map_cap = units;
-            if (!no || !nm) goto out;
-        }
-        /* opcode words become numbers; operands stay (the templates read them) */
-        memcpy(ops, fn->code, units * sizeof *ops);
-        bool ok = true;
-        for (size_t pos = 0; pos < units && ok;) {
-            int64_t w = (int32_t)ops[pos] - (int64_t)lo;
-            uint16_t op = w >= 0 && (size_t)w < span ? opof[w] : UINT16_MAX;
-            if (op == UINT16_MAX) {
-                ok = false;
-                break;
-            }
-            ops[pos] = op;
-            size_t len = op_len(ops + pos, units - pos);
-            if (len == 0) ok = false;
-            pos += len;
-        }
-        if (!ok) continue;
-        for (size_t k = 0; k < units; k++)
-            j.map[k] = SIZE_MAX;
-        j.code = ops;
-        j.units = (uint32_t)units;
-        j.frame_slots = fn->frame_slots;
-        j.nfx = j.nst = 0;
-        j.fail = false;
-        size_t start = b.len;
-        if (translate(&j) && finish(&j)) {
-            entry[i] = j.map[0];
-            while (b.len % 16)
-                b1(&b, 0xcc);
-        } else {
-            if (!b.oom) b.len = start;
+void wa__jitter_destroy(wa_jitter *t)
+{
+    if (!t) return;
+    const wa_config *cfg = t->cfg;
+    wa__free(cfg, t->opof, t->span * sizeof *t->opof);
+    wa__free(cfg, t->ops, t->ops_cap * sizeof *t->ops);
+    wa__free(cfg, t->j.map, t->map_cap * sizeof *t->j.map);
+    wa__free(cfg, t->j.fx, (size_t)t->j.capfx * sizeof *t->j.fx);
+    wa__free(cfg, t->j.st, (size_t)t->j.capst * sizeof *t->j.st);
+    wa__free(cfg, t->b.heap, t->b.heap_cap);
+    wa__free(cfg, t, sizeof *t);
+}
+
+size_t wa__jitter_add(wa_jitter *t, const uint32_t *code, size_t units, uint32_t frame_slots)
+{
+    if (!t || t->b.oom || !units || units > UINT32_MAX / 2 || frame_slots > INT32_MAX / 8)
+        return SIZE_MAX;
+    jbuf *b = &t->b;
+    jfn *j = &t->j;
+    if (units > t->ops_cap) {
+        uint32_t *no =
+            wa__realloc(t->cfg, t->ops, t->ops_cap * sizeof *t->ops, units * sizeof *t->ops);
+        if (!no) return SIZE_MAX;
+        t->ops = no;
+        t->ops_cap = units;
+    }
+    if (units > t->map_cap) {
+        size_t *nm =
+            wa__realloc(t->cfg, j->map, t->map_cap * sizeof *j->map, units * sizeof *j->map);
+        if (!nm) return SIZE_MAX;
+        j->map = nm;
+        t->map_cap = units;
+    }
+    /* opcode words become numbers; operands stay (the templates read them) */
+    uint32_t *ops = t->ops;
+    memcpy(ops, code, units * sizeof *ops);
+    for (size_t pos = 0; pos < units;) {
+        int64_t w = (int32_t)ops[pos] - (int64_t)t->lo;
+        uint16_t op = w >= 0 && (size_t)w < t->span ? t->opof[w] : UINT16_MAX;
+        if (op == UINT16_MAX) return SIZE_MAX;
+        ops[pos] = op;
+        size_t len = op_len(ops + pos, units - pos);
+        if (len == 0) return SIZE_MAX;
+        pos += len;
+    }
+    for (size_t k = 0; k < units; k++)
+        j->map[k] = SIZE_MAX;
+    j->code = ops;
+    j->units = (uint32_t)units;
+    j->frame_slots = frame_slots;
+    j->nfx = j->nst = 0;
+    j->fail = false;
+    size_t start = b->len;
+    if (translate(j) && finish(j)) {
+        size_t entry = j->map[0];
+        while (b->len % 16)
+            b1(b, 0xcc);
+        if (!b->oom) return entry;
+    }
+    if (!b->oom) b->len = start;
+    return SIZE_MAX;
+}
+
+void wa__jit_install(wa_compiled *comp, wa_jitter *const *ts, uint32_t nts, const uint8_t *owner,
+                     const size_t *off)
+{
+    jbuf tb; /* the entry trampoline */
+    memset(&tb, 0, sizeof tb);
+    tb.p = tb.scratch;
+    tb.cap = sizeof tb.scratch;
+    trampoline(&tb);
+    size_t total = tb.len, base[256];
+    for (uint32_t k = 0; k < nts && k < 256; k++) {
+        base[k] = total;
+        if (ts[k]) {
+            if (ts[k]->b.oom) return;
+            total += ts[k]->b.len;
         }
     }
-    if (b.oom) goto out;
-
     long page = sysconf(_SC_PAGESIZE);
-    size_t len = (b.len + (size_t)page - 1) & ~((size_t)page - 1);
-    void *code = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (code == MAP_FAILED) goto out;
-    memcpy(code, b.p, b.len);
+    size_t len = (total + (size_t)page - 1) & ~((size_t)page - 1);
+    uint8_t *code = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (code == MAP_FAILED) return;
+    memcpy(code, tb.p, tb.len);
+    for (uint32_t k = 0; k < nts && k < 256; k++)
+        if (ts[k] && ts[k]->b.len) memcpy(code + base[k], ts[k]->b.p, ts[k]->b.len);
     if (mprotect(code, len, PROT_READ | PROT_EXEC) != 0) {
         munmap(code, len);
-        goto out;
+        return;
     }
     comp->jit_code = code;
     comp->jit_len = len;
-    for (uint32_t i = 0; i < n; i++)
-        if (entry[i] != SIZE_MAX) comp->fns[i].jit = (const uint8_t *)code + entry[i];
-out:
-    wa__free(cfg, opof, span * sizeof *opof);
-    wa__free(cfg, entry, (size_t)n * sizeof *entry);
-    wa__free(cfg, ops, ops_cap * sizeof *ops);
-    wa__free(cfg, j.map, map_cap * sizeof *j.map);
-    wa__free(cfg, j.fx, (size_t)j.capfx * sizeof *j.fx);
-    wa__free(cfg, j.st, (size_t)j.capst * sizeof *j.st);
-    wa__free(cfg, b.p, b.cap);
+    for (uint32_t i = 0; i < comp->fn_count; i++)
+        if (owner[i] < nts && ts[owner[i]] && off[i] != SIZE_MAX)
+            comp->fns[i].jit = code + base[owner[i]] + off[i];
+}
+
+void wa__jit_compile(wa_module *m)
+{
+    wa_compiled *comp = m->compiled;
+    if (!comp || comp->jit_code || comp->fn_count == 0) return;
+    const wa_config *cfg = &m->cfg;
+    uint32_t n = comp->fn_count;
+    wa_jitter *t = wa__jitter_create(cfg);
+    size_t *off = t ? wa__alloc(cfg, (size_t)n * sizeof *off) : NULL;
+    uint8_t *owner = off ? wa__alloc(cfg, n) : NULL; /* all zero: the one translator */
+    if (owner) {
+        for (uint32_t i = 0; i < n; i++)
+            off[i] = wa__jitter_add(t, comp->fns[i].code, m->funcs[i].code_len / sizeof(uint32_t),
+                                    comp->fns[i].frame_slots);
+        wa__jit_install(comp, &t, 1, owner, off);
+    }
+    wa__free(cfg, owner, n);
+    wa__free(cfg, off, (size_t)n * sizeof *off);
+    wa__jitter_destroy(t);
 }
 
 void wa__jit_free(wa_compiled *comp)
@@ -1298,6 +1378,36 @@ int wa__jit_enter(const wa_compiled *comp, wa_jit_ctx *cx, uint64_t *fp, const v
 }
 
 #else /* no machine code on this host: everything is interpreted */
+
+wa_jitter *wa__jitter_create(const wa_config *cfg)
+{
+    (void)cfg;
+    return NULL;
+}
+
+void wa__jitter_destroy(wa_jitter *t)
+{
+    (void)t;
+}
+
+size_t wa__jitter_add(wa_jitter *t, const uint32_t *code, size_t units, uint32_t frame_slots)
+{
+    (void)t;
+    (void)code;
+    (void)units;
+    (void)frame_slots;
+    return SIZE_MAX;
+}
+
+void wa__jit_install(wa_compiled *comp, wa_jitter *const *ts, uint32_t nts, const uint8_t *owner,
+                     const size_t *off)
+{
+    (void)comp;
+    (void)ts;
+    (void)nts;
+    (void)owner;
+    (void)off;
+}
 
 void wa__jit_compile(wa_module *m)
 {

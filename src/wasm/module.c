@@ -33,7 +33,6 @@ wa_status wa_module_create(const wa_config *cfg, const uint8_t *bytes, size_t le
         wa_module_destroy(m);
         return st;
     }
-    wa__jit_compile(m);
     *out = m;
     return WA_OK;
 }

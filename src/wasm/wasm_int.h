@@ -443,9 +443,20 @@ typedef struct wa_jit_ctx {
 
 enum { WA_JIT_RETURN = 0, WA_JIT_CALL = 1, WA_JIT_TRAP = 2 };
 
-/* Translates what it can of a compiled module (after wa__compile or an image load);
-   functions it cannot translate stay interpreted. Never fails the module: without
-   memory for the code the module is interpreted. */
+/* A translator (one per compiling thread), NULL when cfg->jit is off, the host is not
+   x86-64 or memory is short. wa__jitter_add appends one function's machine code (its
+   internal code in this build's code words) and returns its offset in the translator's
+   buffer, or SIZE_MAX when the function stays interpreted. wa__jit_install maps the
+   code of translators ts[0..nts) executable and sets comp->fns[i].jit for every function
+   i with off[i] != SIZE_MAX, whose code is in ts[owner[i]]. Nothing here fails a module:
+   without memory for machine code it is interpreted. */
+typedef struct wa_jitter wa_jitter;
+wa_jitter *wa__jitter_create(const wa_config *cfg);
+void wa__jitter_destroy(wa_jitter *t);
+size_t wa__jitter_add(wa_jitter *t, const uint32_t *code, size_t units, uint32_t frame_slots);
+void wa__jit_install(wa_compiled *comp, wa_jitter *const *ts, uint32_t nts, const uint8_t *owner,
+                     const size_t *off);
+/* Translates a compiled module on this thread (after an image load). */
 void wa__jit_compile(wa_module *m);
 void wa__jit_free(wa_compiled *comp);
 /* Runs machine code at target (a function's entry, or a resume point) of comp on frame

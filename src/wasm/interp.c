@@ -8,15 +8,9 @@
 
 #include <math.h>
 
-/* A call frame record. Slots live on the value stack; these records on a separate
-   bounded array, so guest recursion never touches the C stack. */
-typedef struct frame {
-    const uint32_t *ret_ip; /* caller's next instruction */
-    uint64_t *ret_fp;       /* caller's frame */
-    wa_instance *ret_inst;  /* caller's instance */
-    const wa_fn *fn;        /* the function running in this frame */
-    const void *ret_native; /* caller's machine code resumes here (jit.c), or NULL */
-} frame;
+/* A call frame record (wa_frame, wasm_int.h): slots live on the value stack, these
+   records on a separate bounded array, so guest recursion never touches the C stack. */
+typedef wa_frame frame;
 
 struct wa_thread {
     wa_config cfg;
@@ -609,6 +603,8 @@ static wa_status run(wa_thread *th, wa_func *f, uint64_t *base, wa_error *err,
     const void *pending_native = NULL, *jit_target = NULL;
     wa_jit_ctx jcx;
     jcx.intr = intr;
+    jcx.frames_end = frames_end;
+    jcx.stack_end = stack_end;
 
     /* state shared by the call paths */
     const wa_fn *callee = &fns[f->idx - inst->m->import_func_count];
@@ -1557,9 +1553,14 @@ run_jit:
     jcx.fuel = fuel;
     jcx.globals = inst->globals;
     jcx.mem0 = inst->mem0;
+    jcx.inst = inst;
+    jcx.fns = fns;
+    jcx.fsp = fsp;
     {
         int js = wa__jit_enter(inst->m->compiled, &jcx, fp, jit_target);
         fuel = jcx.fuel;
+        fsp = jcx.fsp; /* calls between machine code push and pop records too */
+        fp = jcx.fp;
         RELOAD_MEM();
         if (js == WA_JIT_RETURN) goto do_return;
         ip = fsp[-1].fn->code + jcx.at;

@@ -49,6 +49,15 @@ enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 #define CX_RESUME  offsetof(wa_jit_ctx, resume)
 #define CX_AT      offsetof(wa_jit_ctx, at)
 #define CX_TRAP    offsetof(wa_jit_ctx, trap)
+#define CX_FSP     offsetof(wa_jit_ctx, fsp)
+#define CX_FEND    offsetof(wa_jit_ctx, frames_end)
+#define CX_SEND    offsetof(wa_jit_ctx, stack_end)
+#define CX_FNS     offsetof(wa_jit_ctx, fns)
+#define CX_INST    offsetof(wa_jit_ctx, inst)
+#define CX_FP      offsetof(wa_jit_ctx, fp)
+#define FRAME      ((int32_t)sizeof(wa_frame))
+#define FR(field)  ((int32_t)offsetof(wa_frame, field))
+#define FN(field)  ((int32_t)offsetof(wa_fn, field))
 
 /* ---- the code buffer ---- */
 
@@ -609,9 +618,96 @@ static void calls_out(jfn *j, uint32_t at)
     land(b, rel);
 }
 
+/* A direct call of function idx (same instance) when it has machine code: what the
+   interpreter's call and enter do (stack and frame-record room, entry fuel, the record,
+   zeroed locals, the interrupt poll), then a jump; otherwise, or when any check fails,
+   the interpreter makes the call (and raises the trap). Both resume after it. */
+static void call_direct(jfn *j, uint32_t idx, uint32_t base, uint32_t at, uint32_t next)
+{
+    jbuf *b = j->b;
+    if ((uint64_t)idx * sizeof(wa_fn) > INT32_MAX || base > INT32_MAX / 8 ||
+        (uint64_t)next * 4 > INT32_MAX) {
+        calls_out(j, at);
+        return;
+    }
+    size_t slow[4];
+    ld64(b, RSI, ctx_m(CX_FNS));
+    if (idx) alu_imm(b, ALU_ADD, true, RSI, (uint32_t)(idx * sizeof(wa_fn)));
+    ld64(b, RDX, (mop){RSI, -1, FN(jit)});
+    test_rr(b, true, RDX, RDX);
+    slow[0] = jcc_fwd(b, CC_E);
+    rm_mem(b, 0, true, OPB(0x8d), RDI, slot_m(base), false); /* rdi = the callee's frame */
+    ld64(b, RAX, ctx_m(CX_SEND));
+    alu_reg(b, ALU_SUB, true, RAX, RDI);
+    ld32(b, RCX, (mop){RSI, -1, FN(frame_slots)});
+    shift_imm(b, SH_SHL, true, RCX, 3);
+    alu_reg(b, ALU_CMP, true, RAX, RCX);
+    slow[1] = jcc_fwd(b, CC_B);
+    ld64(b, R8, ctx_m(CX_FSP));
+    alu_mem(b, ALU_CMP, true, R8, ctx_m(CX_FEND));
+    slow[2] = jcc_fwd(b, CC_AE);
+    ld32(b, RCX, (mop){RSI, -1, FN(entry_fuel)});
+    alu_reg(b, ALU_CMP, true, R15, RCX);
+    slow[3] = jcc_fwd(b, CC_B);
+    alu_reg(b, ALU_SUB, true, R15, RCX);
+    /* the record: return position in the caller's code, frame, instance, callee, and
+       where the caller's machine code resumes */
+    ld64(b, RAX, (mop){R8, -1, -FRAME + FR(fn)});
+    ld64(b, RAX, (mop){RAX, -1, FN(code)});
+    alu_imm(b, ALU_ADD, true, RAX, next * 4);
+    st64(b, (mop){R8, -1, FR(ret_ip)}, RAX);
+    st64(b, (mop){R8, -1, FR(ret_fp)}, RBX);
+    ld64(b, RAX, ctx_m(CX_INST));
+    st64(b, (mop){R8, -1, FR(ret_inst)}, RAX);
+    st64(b, (mop){R8, -1, FR(fn)}, RSI);
+    static const uint8_t lea_rip[] = {0x48, 0x8d, 0x05}; /* lea rax, [rip + rel32] */
+    put(b, lea_rip, sizeof lea_rip);
+    b4(b, 0);
+    size_t resume_rel = b->len - 4;
+    st64(b, (mop){R8, -1, FR(ret_native)}, RAX);
+    alu_imm(b, ALU_ADD, true, R8, (uint32_t)FRAME);
+    st64(b, ctx_m(CX_FSP), R8);
+    /* zero the declared locals: rep stosq from frame + 8 * params */
+    ld32(b, RAX, (mop){RSI, -1, FN(param_count)});
+    shift_imm(b, SH_SHL, true, RAX, 3);
+    alu_reg(b, ALU_ADD, true, RDI, RAX);
+    ld32(b, RCX, (mop){RSI, -1, FN(local_count)});
+    alu_reg(b, ALU_XOR, false, RAX, RAX);
+    static const uint8_t rep_stosq[] = {0xf3, 0x48, 0xab};
+    put(b, rep_stosq, sizeof rep_stosq);
+    rm_mem(b, 0, true, OPB(0x8d), RBX, slot_m(base), false); /* rbx = the callee's frame */
+    ld64(b, RAX, ctx_m(CX_INTR));
+    rm_mem(b, 0, false, OPB(0x83), 7, (mop){RAX, -1, 0}, false); /* cmp dword [rax], 0 */
+    b1(b, 0);
+    jcc_trap(j, CC_NE, WA_TRAP_INTERRUPTED, 0, 0); /* at the callee's start, as enter does */
+    b1(b, 0xff);                                   /* jmp rdx */
+    b1(b, 0xe2);
+    for (int k = 0; k < 4; k++)
+        land(b, slow[k]);
+    calls_out(j, at);
+    land(b, resume_rel); /* both ways resume here */
+}
+
+/* Return: straight into the caller's machine code when the caller is machine code of
+   this instance (its record says where), else through the interpreter. */
 static void ret_now(jfn *j)
 {
-    alu_reg(j->b, ALU_XOR, false, RAX, RAX);
+    jbuf *b = j->b;
+    ld64(b, RAX, ctx_m(CX_FSP));
+    ld64(b, RCX, (mop){RAX, -1, -FRAME + FR(ret_native)});
+    test_rr(b, true, RCX, RCX);
+    size_t out1 = jcc_fwd(b, CC_E);
+    ld64(b, RDX, (mop){RAX, -1, -FRAME + FR(ret_inst)});
+    alu_mem(b, ALU_CMP, true, RDX, ctx_m(CX_INST));
+    size_t out2 = jcc_fwd(b, CC_NE);
+    alu_imm(b, ALU_SUB, true, RAX, (uint32_t)FRAME);
+    st64(b, ctx_m(CX_FSP), RAX);
+    ld64(b, RBX, (mop){RAX, -1, FR(ret_fp)});
+    b1(b, 0xff); /* jmp rcx */
+    b1(b, 0xe1);
+    land(b, out1);
+    land(b, out2);
+    alu_reg(b, ALU_XOR, false, RAX, RAX);
     jmp_to(j, TO_EXIT);
 }
 
@@ -724,6 +820,9 @@ static bool translate(jfn *j)
             break;
         }
         case WA_OP_call:
+            if (ip[2] > j->frame_slots) return false;
+            call_direct(j, ip[1], ip[2], at, pos + len);
+            break;
         case WA_OP_call_import:
         case WA_OP_call_indirect:
             calls_out(j, at);
@@ -1139,6 +1238,7 @@ static bool finish(jfn *j)
     jbuf *b = j->b;
     size_t exit_at = b->len;
     st64(b, ctx_m(CX_FUEL), R15);
+    st64(b, ctx_m(CX_FP), RBX);
     alu_imm(b, ALU_ADD, true, RSP, 8);
     static const uint8_t epilogue[] = {
         0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d,

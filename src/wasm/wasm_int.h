@@ -429,6 +429,16 @@ typedef struct wa_compiled {
  * call (the interpreter makes the call; when the callee returns, the caller's machine
  * code resumes where it left off). Fuel and interruption are charged and polled exactly
  * where the interpreter does. */
+/* A call frame record (interp.c keeps them in a bounded array; machine code pushes and
+   pops them too when it calls machine code directly). */
+typedef struct wa_frame {
+    const uint32_t *ret_ip; /* caller's next instruction */
+    uint64_t *ret_fp;       /* caller's frame */
+    wa_instance *ret_inst;  /* caller's instance */
+    const wa_fn *fn;        /* the function running in this frame */
+    const void *ret_native; /* caller's machine code resumes here (jit.c), or NULL */
+} wa_frame;
+
 typedef struct wa_jit_ctx {
     uint8_t *mem;             /* in/out: memory 0's bytes (updated by memory.grow) */
     uint64_t memsize;         /* in/out */
@@ -439,6 +449,12 @@ typedef struct wa_jit_ctx {
     const void *resume;       /* out (WA_JIT_CALL): where the caller's code resumes */
     uint32_t at;              /* out: code unit of the instruction that calls or traps */
     uint32_t trap;            /* out (WA_JIT_TRAP): a wa_trap */
+    wa_frame *fsp;            /* in/out: the next free frame record */
+    const wa_frame *frames_end;
+    const uint64_t *stack_end; /* end of the value stack */
+    const wa_fn *fns;          /* the running instance's module's functions */
+    const wa_instance *inst;   /* the running instance */
+    uint64_t *fp;              /* out: the frame of the function that left */
 } wa_jit_ctx;
 
 enum { WA_JIT_RETURN = 0, WA_JIT_CALL = 1, WA_JIT_TRAP = 2 };

@@ -13,8 +13,8 @@
  * reloaded. Every check the interpreter makes is made here in the same order with the
  * same outcome: bounds (one compare per access), fuel (taken at the same branches, with
  * the same amounts), interruption (polled on the same backward branches), integer
- * division traps. A function holding an instruction without a template (floating point,
- * tables, bulk table and segment operations) stays interpreted.
+ * division traps. A function holding an instruction without a template (float rounding,
+ * min/max and conversions to integers, tables, segment operations) stays interpreted.
  */
 #include "wasm_int.h"
 
@@ -711,6 +711,85 @@ static void ret_now(jfn *j)
     jmp_to(j, TO_EXIT);
 }
 
+/* ---- floating point (SSE2; the interpreter's C compiles to the same instructions) ---- */
+
+enum { SD = 0xf2, SS = 0xf3 };
+
+static void fload(jbuf *b, uint8_t pfx, int x, mop m) /* movsd/movss xmm, m */
+{
+    rm_mem(b, pfx, false, OPB(0x0f, 0x10), x, m, false);
+}
+
+/* stores xmm0 as the slot's bits: f64 whole, f32 zero-extended (slots hold it so) */
+static void fstore_slot(jbuf *b, uint8_t pfx, uint32_t d)
+{
+    if (pfx == SD) {
+        rm_mem(b, SD, false, OPB(0x0f, 0x11), 0, slot_m(d), false);
+    } else {
+        rm_reg(b, 0x66, false, OPB(0x0f, 0x7e), 0, RAX); /* movd eax, xmm0 */
+        st64(b, slot_m(d), RAX);
+    }
+}
+
+/* d = a op b; op: 0x58 add, 0x59 mul, 0x5c sub, 0x5e div */
+static void fbin(jfn *j, const uint32_t *ip, uint8_t pfx, uint8_t op)
+{
+    uint32_t d = S(j, ip, 1), a = S(j, ip, 2), c = S(j, ip, 3);
+    fload(j->b, pfx, 0, slot_m(a));
+    rm_mem(j->b, pfx, false, OPB(0x0f, op), 0, slot_m(c), false);
+    fstore_slot(j->b, pfx, d);
+}
+
+/* d = (a cmp b): k = 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge; unordered is false but for ne */
+static void fcmp(jfn *j, const uint32_t *ip, bool dbl, int k)
+{
+    jbuf *b = j->b;
+    uint32_t d = S(j, ip, 1), a = S(j, ip, 2), c = S(j, ip, 3);
+    bool swap = k == 2 || k == 4; /* a < b is b > a */
+    fload(b, dbl ? SD : SS, 0, slot_m(swap ? c : a));
+    rm_mem(b, dbl ? 0x66 : 0, false, OPB(0x0f, 0x2e), 0, slot_m(swap ? a : c), false);
+    if (k <= 1) {
+        setcc_zx(b, k == 0 ? CC_E : CC_NE, RAX);
+        setcc_zx(b, k == 0 ? 0xb : 0xa, RCX); /* np / p */
+        alu_reg(b, k == 0 ? ALU_AND : ALU_OR, false, RAX, RCX);
+    } else {
+        setcc_zx(b, k <= 3 ? CC_A : CC_AE, RAX);
+    }
+    st64(b, slot_m(d), RAX);
+}
+
+/* abs, neg, copysign: the sign bit only, as integers */
+static void fsign(jfn *j, const uint32_t *ip, bool dbl, int k)
+{
+    jbuf *b = j->b;
+    uint32_t d = S(j, ip, 1), a = S(j, ip, 2);
+    uint64_t sign = dbl ? 0x8000000000000000ull : 0x80000000ull;
+    (dbl ? ld64 : ld32)(b, RAX, slot_m(a));
+    mov_imm64(b, RCX, k == 1 ? sign : ~sign & (dbl ? UINT64_MAX : UINT32_MAX));
+    alu_reg(b, k == 1 ? ALU_XOR : ALU_AND, dbl, RAX, RCX);
+    if (k == 2) { /* copysign: | (b & sign) */
+        (dbl ? ld64 : ld32)(b, RDX, slot_m(S(j, ip, 3)));
+        mov_imm64(b, RCX, sign);
+        alu_reg(b, ALU_AND, dbl, RDX, RCX);
+        alu_reg(b, ALU_OR, dbl, RAX, RDX);
+    }
+    st64(b, slot_m(d), RAX);
+}
+
+/* int to float: cvtsi2sd/ss from a 32-bit (w false) or 64-bit source */
+static void fconv(jfn *j, const uint32_t *ip, uint8_t pfx, bool w, bool zero_extend)
+{
+    jbuf *b = j->b;
+    uint32_t d = S(j, ip, 1), a = S(j, ip, 2);
+    if (zero_extend) { /* u32: exact as a 64-bit signed integer */
+        ld32(b, RAX, slot_m(a));
+        rm_reg(b, pfx, true, OPB(0x0f, 0x2a), 0, RAX);
+    } else {
+        rm_mem(b, pfx, w, OPB(0x0f, 0x2a), 0, slot_m(a), false);
+    }
+    fstore_slot(b, pfx, d);
+}
+
 /* Units of the instruction at ip (opcode numbers), 0 when it does not fit in avail. */
 static size_t op_len(const uint32_t *ip, size_t avail)
 {
@@ -1169,6 +1248,113 @@ static bool translate(jfn *j)
             rm_mem(b, 0, true, sx16, 2, RAX, slot_m(S(j, ip, 2)), false);
             st64(b, slot_m(S(j, ip, 1)), RAX);
             break;
+        case WA_OP_f32_add:
+        case WA_OP_f32_sub:
+        case WA_OP_f32_mul:
+        case WA_OP_f32_div:
+        case WA_OP_f64_add:
+        case WA_OP_f64_sub:
+        case WA_OP_f64_mul:
+        case WA_OP_f64_div: {
+            static const uint8_t fop[4] = {0x58, 0x5c, 0x59, 0x5e};
+            bool dbl = op >= WA_OP_f64_add;
+            fbin(j, ip, dbl ? SD : SS, fop[op - (dbl ? WA_OP_f64_add : WA_OP_f32_add)]);
+            break;
+        }
+        case WA_OP_f32_sqrt:
+        case WA_OP_f64_sqrt: {
+            uint8_t pfx = op == WA_OP_f64_sqrt ? SD : SS;
+            rm_mem(b, pfx, false, OPB(0x0f, 0x51), 0, slot_m(S(j, ip, 2)), false);
+            fstore_slot(b, pfx, S(j, ip, 1));
+            break;
+        }
+        case WA_OP_f32_eq:
+        case WA_OP_f32_ne:
+        case WA_OP_f32_lt:
+        case WA_OP_f32_gt:
+        case WA_OP_f32_le:
+        case WA_OP_f32_ge:
+            fcmp(j, ip, false, (int)(op - WA_OP_f32_eq));
+            break;
+        case WA_OP_f64_eq:
+        case WA_OP_f64_ne:
+        case WA_OP_f64_lt:
+        case WA_OP_f64_gt:
+        case WA_OP_f64_le:
+        case WA_OP_f64_ge:
+            fcmp(j, ip, true, (int)(op - WA_OP_f64_eq));
+            break;
+        case WA_OP_f32_abs:
+            fsign(j, ip, false, 0);
+            break;
+        case WA_OP_f32_neg:
+            fsign(j, ip, false, 1);
+            break;
+        case WA_OP_f32_copysign:
+            fsign(j, ip, false, 2);
+            break;
+        case WA_OP_f64_abs:
+            fsign(j, ip, true, 0);
+            break;
+        case WA_OP_f64_neg:
+            fsign(j, ip, true, 1);
+            break;
+        case WA_OP_f64_copysign:
+            fsign(j, ip, true, 2);
+            break;
+        case WA_OP_f32_convert_i32_s:
+            fconv(j, ip, SS, false, false);
+            break;
+        case WA_OP_f32_convert_i32_u:
+            fconv(j, ip, SS, false, true);
+            break;
+        case WA_OP_f32_convert_i64_s:
+            fconv(j, ip, SS, true, false);
+            break;
+        case WA_OP_f64_convert_i32_s:
+            fconv(j, ip, SD, false, false);
+            break;
+        case WA_OP_f64_convert_i32_u:
+            fconv(j, ip, SD, false, true);
+            break;
+        case WA_OP_f64_convert_i64_s:
+            fconv(j, ip, SD, true, false);
+            break;
+        case WA_OP_f32_demote_f64: /* cvtsd2ss */
+            rm_mem(b, SD, false, OPB(0x0f, 0x5a), 0, slot_m(S(j, ip, 2)), false);
+            fstore_slot(b, SS, S(j, ip, 1));
+            break;
+        case WA_OP_f64_promote_f32: /* cvtss2sd */
+            rm_mem(b, SS, false, OPB(0x0f, 0x5a), 0, slot_m(S(j, ip, 2)), false);
+            fstore_slot(b, SD, S(j, ip, 1));
+            break;
+        case WA_OP_f32_add_m:
+        case WA_OP_f32_sub_m:
+        case WA_OP_f32_mul_m:
+        case WA_OP_f64_add_m:
+        case WA_OP_f64_sub_m:
+        case WA_OP_f64_mul_m: {
+            static const uint8_t fop[3] = {0x58, 0x5c, 0x59};
+            bool dbl = op >= WA_OP_f64_add_m;
+            uint8_t pfx = dbl ? SD : SS;
+            uint32_t d = S(j, ip, 1), a = S(j, ip, 2);
+            address(j, S(j, ip, 3), ip[4], ip[5], dbl ? 8 : 4, at);
+            fload(b, pfx, 0, slot_m(a));
+            rm_mem(b, pfx, false, OPB(0x0f, fop[op - (dbl ? WA_OP_f64_add_m : WA_OP_f32_add_m)]), 0,
+                   mem_m(), false);
+            fstore_slot(b, pfx, d);
+            break;
+        }
+        case WA_OP_f32_add_to_m:
+        case WA_OP_f64_add_to_m: {
+            uint8_t pfx = op == WA_OP_f64_add_to_m ? SD : SS;
+            uint32_t v = S(j, ip, 2);
+            address(j, S(j, ip, 1), ip[3], ip[4], pfx == SD ? 8 : 4, at);
+            fload(b, pfx, 0, slot_m(v));
+            rm_mem(b, pfx, false, OPB(0x0f, 0x58), 0, mem_m(), false);
+            rm_mem(b, pfx, false, OPB(0x0f, 0x11), 0, mem_m(), false);
+            break;
+        }
         case WA_OP_i64_extend32_s:
         case WA_OP_i64_extend_i32_s:
             rm_mem(b, 0, true, sx32, 1, RAX, slot_m(S(j, ip, 2)), false);
@@ -1231,6 +1417,14 @@ _Static_assert(WA_OP_i32_ge_u_imm - WA_OP_i32_eq == 19, "ops.def: i32 comparison
 _Static_assert(WA_OP_i64_ge_u_imm - WA_OP_i64_eq == 19, "ops.def: i64 comparison order");
 _Static_assert(WA_OP_i32_add_shr_u - WA_OP_i32_xor_rotl == 8, "ops.def: fused shifts");
 _Static_assert(WA_OP_i32_xor_xor3 - WA_OP_i32_add_add3 == 15, "ops.def: fused three-operand ops");
+_Static_assert(WA_OP_f32_div - WA_OP_f32_add == 3 && WA_OP_f64_div - WA_OP_f64_add == 3 &&
+                   WA_OP_f32_sub == WA_OP_f32_add + 1 && WA_OP_f32_mul == WA_OP_f32_add + 2,
+               "ops.def: float arithmetic order");
+_Static_assert(WA_OP_f32_ge - WA_OP_f32_eq == 5 && WA_OP_f64_ge - WA_OP_f64_eq == 5,
+               "ops.def: float comparison order");
+_Static_assert(WA_OP_f32_mul_m - WA_OP_f32_add_m == 2 && WA_OP_f64_add_m == WA_OP_f32_mul_m + 1 &&
+                   WA_OP_f64_mul_m - WA_OP_f64_add_m == 2,
+               "ops.def: float memory operand order");
 
 /* The function's exit and its cold trap stubs, then the branch fixups. */
 static bool finish(jfn *j)

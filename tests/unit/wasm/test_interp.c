@@ -852,16 +852,34 @@ static const tfunc tier_fns[] = {
      "fill"},
     /* 10 stop(): unreachable */
     {NULL, NULL, NULL, BODY(0x00, 0x0b), "stop"},
+    /* 11 flt(a, b): a*b + a/b - sqrt(|a|) + (a < b) + copysign(-b, a) */
+    {F64 F64, F64, NULL,
+     BODY(0x20, 0, 0x20, 1, 0xa2, 0x20, 0, 0x20, 1, 0xa3, 0xa0, 0x20, 0, 0x99, 0x9f, 0xa1, 0x20, 0,
+          0x20, 1, 0x63, 0xb8, 0xa0, 0x20, 1, 0x9a, 0x20, 0, 0xa6, 0xa0, 0x0b),
+     "flt"},
+    /* 12 flt32(a): sqrt(f32(a) * f32(a)) + (f32(a) != f32(a)), promoted back */
+    {F64, F64, NULL,
+     BODY(0x20, 0, 0xb6, 0x20, 0, 0xb6, 0x94, 0x91, 0x20, 0, 0xb6, 0x20, 0, 0xb6, 0x5c, 0xb2, 0x92,
+          0xbb, 0x0b),
+     "flt32"},
 };
 
 static void jit_matches_the_interpreter(void **state)
 {
     (void)state;
-    tmod t = {.memory = true, .funcs = tier_fns, .func_count = 11};
+    tmod t = {.memory = true, .funcs = tier_fns, .func_count = 13};
 #if defined(__x86_64__) && !defined(WA_NO_JIT)
     tier_run r = run_tier(&t, true, true, UINT64_MAX, "stop", NULL, 0);
-    assert_int_equal(r.jitted, 11); /* every function here has machine code */
+    assert_int_equal(r.jitted, 13); /* every function here has machine code */
 #endif
+    const double fa[][2] = {{2.5, -1.5}, {1e300, 1e-300}, {-0.0, 3}, {7, 7}};
+    for (size_t i = 0; i < 4; i++) {
+        wa_value fv[2];
+        memcpy(&fv[0], &fa[i][0], 8);
+        memcpy(&fv[1], &fa[i][1], 8);
+        expect_same_tiers(&t, "flt", fv, 2, 2);
+        expect_same_tiers(&t, "flt32", fv, 1, 2);
+    }
     wa_value n[] = {0, 1, 5, 300};
     for (size_t i = 0; i < 4; i++) {
         expect_same_tiers(&t, "loop", &n[i], 1, 40);

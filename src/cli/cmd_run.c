@@ -34,6 +34,8 @@ static const char usage_text[] =
     "  --limit NAME=VALUE    set one VMLimits field (repeatable; '--limit list' lists them)\n"
     "  --gas N               wasm operators allowed for the call (= --limit max_gas=N)\n"
     "  --allow-fetch         let the app use fetch (disabled by default, as upstream)\n"
+    "  --jit                 also translate the app to machine code (x86-64): worth it for\n"
+    "                        long calls; one call per process is faster interpreted\n"
     "  --no-cache            neither read nor write the module cache (<store>/cache)\n"
     "  --no-commit           never commit the call's writes\n"
     "  --json                print the outcome as one JSON object\n"
@@ -53,7 +55,7 @@ typedef struct run_opts {
     const char *app, *method;
     const char *input, *input_file;
     const char *store, *private_store;
-    bool no_private, no_cache, no_commit, json, allow_fetch;
+    bool no_private, no_cache, no_commit, json, allow_fetch, jit;
     uint8_t context[32], executor[32];
     cr_limits limits;
 } run_opts;
@@ -103,8 +105,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
         if (n >= sizeof name) return usage_error("unknown option '%s'", a);
         memcpy(name, a, n);
         name[n] = 0;
-        static const char *const flags[] = {"--json", "--no-cache", "--no-commit", "--allow-fetch",
-                                            "--no-private-store"};
+        static const char *const flags[] = {"--json",        "--no-cache", "--no-commit",
+                                            "--allow-fetch", "--jit",      "--no-private-store"};
         bool is_flag = false;
         for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
             is_flag |= !strcmp(name, flags[f]);
@@ -118,6 +120,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 o->no_commit = true;
             else if (!strcmp(name, "--allow-fetch"))
                 o->allow_fetch = true;
+            else if (!strcmp(name, "--jit"))
+                o->jit = true;
             else
                 o->no_private = true;
             continue;
@@ -417,6 +421,7 @@ int cr_cmd_run(int argc, char **argv)
     cr_engine_config cfg = cr_engine_config_default();
     cfg.limits = o.limits;
     cfg.fetch_enabled = o.allow_fetch;
+    cfg.jit = o.jit; /* translating kv_store costs more than one call gains from it */
     cr_log_attach(&log, &cfg);
     if (cr_engine_create(&cfg, &eng, &err) != CR_OK) {
         fprintf(stderr, "error: %s\n", err.message);

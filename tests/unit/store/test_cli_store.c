@@ -168,6 +168,11 @@ static void run_commits_init_and_root_hash_calls_only(void **state)
     /* one gas unit per wasm operator: a kv_store get executes about 200,000 */
     json_int_t gas = json_integer_value(json_object_get(j, "gas_used"));
     assert_true(gas > 10000 && gas < 10000000);
+    /* machine code gives the same outcome and the same gas */
+    json_t *k = run_json(f, "get", "{\"key\":\"foo\"}", "--jit", 0);
+    assert_string_equal(jstr(k, "returns"), "\"bar\"");
+    assert_int_equal(json_integer_value(json_object_get(k, "gas_used")), gas);
+    json_decref(k);
     assert_false(committed(j));
     assert_string_equal(jstr(j, "method"), "get");
     assert_string_equal(jstr(j, "input"), "{\"key\":\"foo\"}");

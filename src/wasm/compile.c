@@ -2405,7 +2405,7 @@ void wa__compile_free(wa_module *m)
  * order and no worker takes a chunk beyond the lowest failure seen so far.
  */
 #define CHUNK            8
-#define MAX_THREADS      8
+#define MAX_THREADS      WA_MAX_COMPILE_THREADS
 #define THREADS_MIN_CODE (64u * 1024) /* code section bytes below which one thread compiles */
 
 typedef struct cjob {
@@ -2517,7 +2517,7 @@ static void *compile_worker(void *arg)
     return NULL;
 }
 
-static uint32_t thread_count(const wa_module *m, uint32_t n)
+uint32_t wa__compile_threads(const wa_module *m, uint32_t n)
 {
     uint32_t want = m->cfg.compile_threads;
     if (want == 0) {
@@ -2525,7 +2525,7 @@ static uint32_t thread_count(const wa_module *m, uint32_t n)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         want = cpus < 1 ? 1 : cpus > 4 ? 4 : (uint32_t)cpus;
     }
-    if (want > MAX_THREADS) want = MAX_THREADS;
+    if (want > WA_MAX_COMPILE_THREADS) want = WA_MAX_COMPILE_THREADS;
     uint32_t chunks = (n + CHUNK - 1) / CHUNK;
     if (want > chunks) want = chunks ? chunks : 1;
     return want;
@@ -2549,7 +2549,7 @@ wa_status wa__compile(wa_module *m, wa_error *err)
     if (cfg->jit && n) job.jit_off = wa__alloc_uninit(cfg, (size_t)n * sizeof *job.jit_off);
     atomic_init(&job.next, 0);
     atomic_init(&job.fail_at, n);
-    uint32_t nw = thread_count(m, n);
+    uint32_t nw = wa__compile_threads(m, n);
     cworker ws[MAX_THREADS];
     pthread_t tids[MAX_THREADS];
     memset(ws, 0, sizeof ws);

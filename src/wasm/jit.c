@@ -20,6 +20,8 @@
 
 #if defined(__x86_64__) && !defined(WA_NO_JIT)
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1631,24 +1633,65 @@ void wa__jit_install(wa_compiled *comp, wa_jitter *const *ts, uint32_t nts, cons
             comp->fns[i].jit = code + base[owner[i]] + off[i];
 }
 
+/* wa__jit_compile's threads take chunks of functions from a shared counter. */
+typedef struct jwork {
+    wa_module *m;
+    wa_jitter *t;
+    size_t *off;
+    uint8_t *owner;
+    uint8_t id;
+    _Atomic uint32_t *next;
+} jwork;
+
+static void *jit_worker(void *arg)
+{
+    jwork *w = arg;
+    const wa_compiled *comp = w->m->compiled;
+    uint32_t n = comp->fn_count;
+    for (;;) {
+        uint32_t lo = atomic_fetch_add(w->next, 16);
+        if (lo >= n) break;
+        for (uint32_t i = lo; i < n && i < lo + 16; i++) {
+            w->owner[i] = w->id;
+            w->off[i] =
+                wa__jitter_add(w->t, comp->fns[i].code, w->m->funcs[i].code_len / sizeof(uint32_t),
+                               comp->fns[i].frame_slots);
+        }
+    }
+    return NULL;
+}
+
 void wa__jit_compile(wa_module *m)
 {
     wa_compiled *comp = m->compiled;
-    if (!comp || comp->jit_code || comp->fn_count == 0) return;
+    if (!comp || comp->jit_code || comp->fn_count == 0 || !m->cfg.jit) return;
     const wa_config *cfg = &m->cfg;
-    uint32_t n = comp->fn_count;
-    wa_jitter *t = wa__jitter_create(cfg);
-    size_t *off = t ? wa__alloc(cfg, (size_t)n * sizeof *off) : NULL;
-    uint8_t *owner = off ? wa__alloc(cfg, n) : NULL; /* all zero: the one translator */
-    if (owner) {
-        for (uint32_t i = 0; i < n; i++)
-            off[i] = wa__jitter_add(t, comp->fns[i].code, m->funcs[i].code_len / sizeof(uint32_t),
-                                    comp->fns[i].frame_slots);
-        wa__jit_install(comp, &t, 1, owner, off);
+    uint32_t n = comp->fn_count, nw = wa__compile_threads(m, n), started = 0;
+    size_t *off = wa__alloc(cfg, (size_t)n * sizeof *off);
+    uint8_t *owner = wa__alloc(cfg, n);
+    wa_jitter *ts[WA_MAX_COMPILE_THREADS] = {NULL};
+    jwork ws[WA_MAX_COMPILE_THREADS];
+    pthread_t tids[WA_MAX_COMPILE_THREADS];
+    _Atomic uint32_t next;
+    atomic_init(&next, 0);
+    if (!off || !owner || !(ts[0] = wa__jitter_create(cfg))) goto out;
+    for (uint32_t k = 0; k < nw; k++) {
+        if (k > 0 && !(ts[k] = wa__jitter_create(cfg))) break;
+        ws[k] = (jwork){m, ts[k], off, owner, (uint8_t)k, &next};
+        if (k > 0) {
+            if (pthread_create(&tids[k], NULL, jit_worker, &ws[k]) != 0) break;
+            started = k;
+        }
     }
+    jit_worker(&ws[0]);
+    for (uint32_t k = 1; k <= started; k++)
+        pthread_join(tids[k], NULL);
+    wa__jit_install(comp, ts, started + 1, owner, off);
+out:
+    for (uint32_t k = 0; k < WA_MAX_COMPILE_THREADS; k++)
+        wa__jitter_destroy(ts[k]);
     wa__free(cfg, owner, n);
     wa__free(cfg, off, (size_t)n * sizeof *off);
-    wa__jitter_destroy(t);
 }
 
 void wa__jit_free(wa_compiled *comp)

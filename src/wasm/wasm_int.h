@@ -296,6 +296,10 @@ const wa_export_decl *wa__module_find_export(const wa_module *m, const char *nam
  * index and code offset in err.
  */
 wa_status wa__compile(wa_module *m, wa_error *err);
+/* compile.c: how many threads compile (and translate) the n defined functions of m:
+   cfg.compile_threads, or by default one below 64 KiB of code, else one per CPU up to 4. */
+#define WA_MAX_COMPILE_THREADS 8
+uint32_t wa__compile_threads(const wa_module *m, uint32_t n);
 /* Frees what wa__compile allocated (funcs[i].code, m->compiled); safe on partial results. */
 void wa__compile_free(wa_module *m);
 /* image.c: the 64-bit checksum precompiled images carry (detects damage, not forgery). */

@@ -130,12 +130,6 @@ static const char *const op_layouts[] = {
 #undef OP_DEF
 };
 
-static const uint8_t op_lens[] = {
-#define OP_DEF(name, layout) WA_LAYOUT_##layout,
-#include "ops.def"
-#undef OP_DEF
-};
-
 static uint64_t build_id(void)
 {
     uint64_t h = wa__image_hash((const uint8_t *)op_list, sizeof op_list - 1);
@@ -318,7 +312,7 @@ static void prepare_op(opdesc *d, unsigned op)
     if (strcmp(op_layouts[op], "VAR") == 0) {
         d->var = true; /* only with a rule */
     } else {
-        d->ok = parse_layout(op_layouts[op], d) && 1u + d->nf == op_lens[op];
+        d->ok = parse_layout(op_layouts[op], d) && 1u + d->nf == wa__op_lens[op];
         d->len = (uint8_t)(1 + d->nf);
         for (unsigned k = 0; k < d->nf; k++) {
             if (d->kind[k] == FK_DST || d->kind[k] == FK_SRC) d->slots |= (uint8_t)(1u << k);
@@ -375,27 +369,6 @@ static bool word_to_op(const wordop *map, uint32_t w, uint32_t *op)
     return false;
 }
 
-/* Length of the instruction at code[p] (opcode number op), 0 if it does not fit in n. */
-static uint64_t insn_len(const opdesc *ops, uint32_t op, const uint32_t *code, uint64_t p,
-                         uint64_t n)
-{
-    uint64_t len;
-    switch (ops[op].rule) {
-    case R_BR_TABLE:
-        len = p + 3 <= n ? 4 + (uint64_t)code[p + 2] : 0;
-        break;
-    case R_BR_TABLE_M:
-        len = p + 3 <= n ? 5 + 2 * (uint64_t)code[p + 2] : 0;
-        break;
-    case R_POOL:
-        len = p + 3 <= n ? 3 + 2 * (uint64_t)code[p + 2] : 0;
-        break;
-    default:
-        len = ops[op].var ? 0 : op_lens[op];
-    }
-    return len <= n - p ? len : 0;
-}
-
 /* Copies one function's code into dst with its code words replaced by opcode numbers. */
 static bool translate_out(const opdesc *ops, const wordop *map, const uint32_t *code, uint32_t n,
                           uint8_t *dst)
@@ -404,7 +377,7 @@ static bool translate_out(const opdesc *ops, const wordop *map, const uint32_t *
     while (p < n) {
         uint32_t op;
         if (!word_to_op(map, code[p], &op)) return false;
-        uint64_t len = insn_len(ops, op, code, p, n);
+        uint64_t len = wa__insn_len(op, code + p, (size_t)(n - p));
         if (len == 0 || !ops[op].ok) return false;
         put32(dst + 4 * p, op);
         memcpy(dst + 4 * (p + 1), code + p + 1, (size_t)(len - 1) * 4);
@@ -588,7 +561,7 @@ static bool check_insns(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t
         const opdesc *d = &v->ops[op];
         if (!d->ok) return bad(v, p, "opcode %s not allowed", op_names[op]);
         uint64_t len = d->len;
-        if (d->var) len = insn_len(v->ops, op, code, p, n);
+        if (d->var) len = wa__insn_len(op, code + p, (size_t)(n - p));
         if (len == 0 || len > n - p) return bad(v, p, "%s runs past the end", op_names[op]);
         v->bound[p >> 6] |= 1ull << (p & 63);
         const uint32_t *ins = code + p;
@@ -923,7 +896,7 @@ static bool flow(vctx *v, const wa_fn *fn, const uint32_t *code, uint32_t n, uin
             default:
                 break;
             }
-            p += insn_len(v->ops, op, code, p, n);
+            p += wa__insn_len(op, code + p, (size_t)(n - p));
         }
         if (!changed) return true;
     }

@@ -792,29 +792,6 @@ static void fconv(jfn *j, const uint32_t *ip, uint8_t pfx, bool w, bool zero_ext
     fstore_slot(b, pfx, d);
 }
 
-/* Units of the instruction at ip (opcode numbers), 0 when it does not fit in avail. */
-static size_t op_len(const uint32_t *ip, size_t avail)
-{
-    size_t len;
-    switch (ip[0]) {
-#define OP_DEF(name, layout)      \
-    case WA_OP_##name:            \
-        len = WA_LAYOUT_##layout; \
-        break;
-#include "ops.def"
-#undef OP_DEF
-    default:
-        return 0;
-    }
-    if (ip[0] == WA_OP_br_table || ip[0] == WA_OP_br_table_m || ip[0] == WA_OP_pool_init) {
-        if (avail < 3 || ip[2] > avail) return 0;
-        len = ip[0] == WA_OP_pool_init  ? 3 + 2 * (size_t)ip[2]
-              : ip[0] == WA_OP_br_table ? 4 + (size_t)ip[2]
-                                        : 3 + 2 * ((size_t)ip[2] + 1);
-    }
-    return len <= avail ? len : 0;
-}
-
 /* Translates one function; false when some instruction has no template. */
 static bool translate(jfn *j)
 {
@@ -825,7 +802,7 @@ static bool translate(jfn *j)
     const uint32_t *code = j->code;
     for (uint32_t pos = 0; pos < j->units && !j->fail;) {
         const uint32_t *ip = code + pos;
-        uint32_t op = ip[0], len = (uint32_t)op_len(ip, j->units - pos);
+        uint32_t op = ip[0], len = (uint32_t)wa__insn_len(ip[0], ip, j->units - pos);
         if (len == 0) return false;
         j->map[pos] = b->len;
         uint32_t at = pos;
@@ -1577,7 +1554,7 @@ size_t wa__jitter_add(wa_jitter *t, const uint32_t *code, size_t units, uint32_t
         uint16_t op = w >= 0 && (size_t)w < t->span ? t->opof[w] : UINT16_MAX;
         if (op == UINT16_MAX) return SIZE_MAX;
         ops[pos] = op;
-        size_t len = op_len(ops + pos, units - pos);
+        size_t len = wa__insn_len(ops[pos], ops + pos, units - pos);
         if (len == 0) return SIZE_MAX;
         pos += len;
     }

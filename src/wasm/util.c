@@ -148,3 +148,23 @@ wa_config wa_config_default(void)
 #endif
     return cfg;
 }
+
+/* ---- internal code: instruction lengths (compile.c writes it; image.c, jit.c read it) ---- */
+
+const uint8_t wa__op_lens[WA_OP_COUNT] = {
+#define OP_DEF(name, layout) WA_LAYOUT_##layout,
+#include "ops.def"
+#undef OP_DEF
+};
+
+size_t wa__insn_len(uint32_t op, const uint32_t *ins, size_t avail)
+{
+    if (op >= WA_OP_COUNT || avail == 0) return 0;
+    size_t len = wa__op_lens[op];
+    if (op == WA_OP_br_table || op == WA_OP_br_table_m || op == WA_OP_pool_init) {
+        if (avail < 3) return 0;
+        size_t n = ins[2];
+        len = op == WA_OP_pool_init ? 3 + 2 * n : op == WA_OP_br_table ? 4 + n : 5 + 2 * n;
+    }
+    return len <= avail ? len : 0;
+}

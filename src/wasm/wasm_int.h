@@ -483,6 +483,12 @@ void wa__jit_free(wa_compiled *comp);
    fp. Returns a WA_JIT_* status; fills cx's out fields. */
 int wa__jit_enter(const wa_compiled *comp, wa_jit_ctx *cx, uint64_t *fp, const void *target);
 
+/* util.c: units of every opcode's instruction (VAR ones: their fixed part), and the length
+   of the instruction op at ins (ins[1..] its operands: br_table and pool_init carry their
+   count at ins[2]), 0 when op is unknown or the instruction does not fit in avail units. */
+extern const uint8_t wa__op_lens[WA_OP_COUNT];
+size_t wa__insn_len(uint32_t op, const uint32_t *ins, size_t avail);
+
 /* compile.c: the wasm byte offset of the instruction at ip in fn's code, 0 if unknown. */
 uint32_t wa__code_offset(const wa_fn *fn, const uint32_t *ip);
 

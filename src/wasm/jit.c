@@ -10,7 +10,8 @@
  *
  * No value lives in a register from one instruction to the next, so the code can leave
  * at any instruction (a call, a trap) and resume after a call with only rbx and r12-r15
- * reloaded. Every check the interpreter makes is made here in the same order with the
+ * reloaded (calls between machine code push the interpreter's frame records and jump).
+ * Every check the interpreter makes is made here in the same order with the
  * same outcome: bounds (one compare per access), fuel (taken at the same branches, with
  * the same amounts), interruption (polled on the same backward branches), integer
  * division traps. A function holding an instruction without a template (float rounding,
@@ -278,7 +279,7 @@ static void test_rr(jbuf *b, bool w, int a, int c)
 
 typedef struct fixup {
     size_t pos;      /* rel32 field */
-    uint32_t target; /* code unit, or NONE_EXIT for the function's exit */
+    uint32_t target; /* code unit, or TO_EXIT for the function's exit */
 } fixup;
 
 typedef struct stub {
